@@ -1,0 +1,39 @@
+"""The platform's settings, read once from ``PORTEVOIX_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///var/portevoix.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the platform needs to start.
+
+    ``database_url`` chooses the storage: ``sqlite:///path/name.db`` (the embedded default; each
+    event-sourced application gets its own file beside it), ``postgresql://user@host:port/db``
+    (optionally ``?schema=name``), or ``memory://`` (in-process stores, for unit tests).
+    """
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    aggregate_cache_size: int = 10_000
+    projection_poll_s: float = 0.2
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("PORTEVOIX_DATABASE_URL", DEFAULT_DATABASE_URL),
+            host=env.get("PORTEVOIX_HOST", "127.0.0.1"),
+            port=int(env.get("PORTEVOIX_PORT", "8000")),
+            secret_key=env.get("PORTEVOIX_SECRET_KEY") or secrets.token_hex(32),
+            aggregate_cache_size=int(env.get("PORTEVOIX_AGGREGATE_CACHE_SIZE", "10000")),
+            projection_poll_s=float(env.get("PORTEVOIX_PROJECTION_POLL_S", "0.2")),
+        )
