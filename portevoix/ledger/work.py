@@ -1,0 +1,177 @@
+"""A unit of work on the ledger: load each aggregate once, decide in memory, save once.
+
+Every ledger command, one transfer or a batch of 500 linked reservations, runs in a Work. It
+loads each account and transfer it touches once, applies the commands to those aggregates in
+memory (each linked group of transfers wholly or not at all), and collects the events, which
+the ledger then records in a single save. A concurrent writer that changed one of the same
+accounts makes that save collide on the account's version; the ledger then runs the work again
+from fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from portevoix.ledger.accounts import Account
+from portevoix.ledger.errors import (
+    AccountNotFoundError,
+    LedgerError,
+    LinkedTransferError,
+    TransferIdReusedError,
+    TransferNotFoundError,
+    UnitMismatchError,
+)
+from portevoix.ledger.transfers import Transfer, TransferOrder
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Work:
+    """Aggregates loaded once, changed in memory; ``events`` is what to record."""
+
+    def __init__(
+        self, load: Callable[[UUID], Any], now: datetime, check_existing: bool = True
+    ) -> None:
+        self._load = load
+        self.now = now
+        self.check_existing = check_existing
+        self.events: list[Any] = []
+        self._aggregates: dict[UUID, Aggregate | None] = {}
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate with this id if it exists (and is a ``kind``), else None."""
+        if aggregate_id not in self._aggregates:
+            try:
+                self._aggregates[aggregate_id] = self._load(aggregate_id)
+            except AggregateNotFoundError:
+                self._aggregates[aggregate_id] = None
+        found = self._aggregates[aggregate_id]
+        return found if isinstance(found, kind) else None
+
+    @property
+    def loaded_ids(self) -> list[UUID]:
+        return list(self._aggregates)
+
+    @property
+    def aggregates(self) -> list[Aggregate]:
+        """Every aggregate the work loaded or created (not those it found missing)."""
+        return [a for a in self._aggregates.values() if a is not None]
+
+    def account(self, account_id: UUID) -> Account:
+        account = self.find(account_id, Account)
+        if account is None:
+            raise AccountNotFoundError(account_id)
+        return account
+
+    def transfer(self, transfer_id: UUID) -> Transfer:
+        transfer = self.find(transfer_id, Transfer)
+        if transfer is None:
+            raise TransferNotFoundError(transfer_id)
+        return transfer
+
+    def add(self, aggregate: Aggregate) -> None:
+        """Take a new aggregate into the work (its events are collected with the rest)."""
+        self._aggregates[aggregate.id] = aggregate
+        self.collect(aggregate)
+
+    def collect(self, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            self.events.extend(aggregate.collect_events())
+
+    # Transfers --------------------------------------------------------------------------
+
+    def place(self, orders: Sequence[TransferOrder]) -> list[Transfer]:
+        """Create the transfers of one linked group: all of them, or none and an error.
+
+        A group whose every id names an existing transfer with the same body is a retry:
+        its transfers are returned and nothing is recorded.
+        """
+        replay = self._replayed(orders)
+        if replay is not None:
+            return replay
+        units = self._check(orders)
+        placed = []
+        for order, unit in zip(orders, units, strict=True):
+            transfer = Transfer.place(order, unit)
+            debit = self.account(order.debit_account_id)
+            credit = self.account(order.credit_account_id)
+            if order.pending:
+                debit.hold(transfer.id, order.amount)
+                credit.expect_credit(transfer.id, order.amount)
+            else:
+                debit.debit(transfer.id, order.amount)
+                credit.credit(transfer.id, order.amount)
+            self.add(transfer)
+            self.collect(debit, credit)
+            placed.append(transfer)
+        return placed
+
+    def _replayed(self, orders: Sequence[TransferOrder]) -> list[Transfer] | None:
+        found: list[Transfer] = []
+        for order in orders:
+            if self.check_existing or order.id in self._aggregates:
+                existing = self.find(order.id, Transfer)
+                if existing is not None:
+                    if existing.order != order:
+                        raise TransferIdReusedError(order.id)
+                    found.append(existing)
+        if not found:
+            return None
+        if len(found) != len(orders):
+            raise TransferIdReusedError(next(o.id for o in orders if o.id not in
+                                             {t.id for t in found}))
+        return found
+
+    def _check(self, orders: Sequence[TransferOrder]) -> list[str]:
+        """Every check of the group before anything changes; returns each leg's unit."""
+        spending: dict[UUID, int] = {}
+        units = []
+        for index, order in enumerate(orders):
+            try:
+                order.validate()
+                debit = self.account(order.debit_account_id)
+                credit = self.account(order.credit_account_id)
+                debit.ensure_open()
+                credit.ensure_open()
+                if (debit.unit, debit.scale) != (credit.unit, credit.scale):
+                    raise UnitMismatchError(_unit(debit), _unit(credit))
+                spending[debit.id] = spending.get(debit.id, 0) + order.amount
+                debit.ensure_can_pay(spending[debit.id])
+            except LedgerError as error:
+                if len(orders) == 1:
+                    raise
+                raise LinkedTransferError(index, error) from error
+            units.append(debit.unit)
+        return units
+
+    def post(self, transfer_id: UUID, amount: int | None, settlement_id: UUID) -> Transfer:
+        transfer = self.transfer(transfer_id)
+        amount = transfer.remaining if amount is None else amount
+        if transfer.post(settlement_id, amount, self.now):
+            debit = self.account(transfer.debit_account_id)
+            credit = self.account(transfer.credit_account_id)
+            debit.settle_hold(transfer.id, amount)
+            credit.settle_expected_credit(transfer.id, amount)
+            self.collect(transfer, debit, credit)
+        return transfer
+
+    def void(self, transfer_id: UUID, *, expiring: bool = False) -> Transfer:
+        transfer = self.transfer(transfer_id)
+        released = transfer.expire(self.now) if expiring else transfer.void()
+        if released:
+            debit = self.account(transfer.debit_account_id)
+            credit = self.account(transfer.credit_account_id)
+            debit.release_hold(transfer.id, released)
+            credit.release_expected_credit(transfer.id, released)
+            self.collect(transfer, debit, credit)
+        return transfer
+
+
+def _unit(account: Account) -> str:
+    return f"{account.unit}/{account.scale}"
