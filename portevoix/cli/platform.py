@@ -1,0 +1,58 @@
+"""Running the platform: serve it, seed demo data, rebuild projections."""
+
+from __future__ import annotations
+
+import click
+
+from portevoix.cli.app import Context, cli, pass_context
+from portevoix.demo import DEMO_PASSWORD, seed
+
+
+@cli.command()
+@click.option("--host", default=None, help="Defaults to PORTEVOIX_HOST (127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Defaults to PORTEVOIX_PORT (8000).")
+@pass_context
+def serve(context: Context, host: str | None, port: int | None) -> None:
+    """Serve the platform (waitress) until interrupted."""
+    import waitress
+
+    from portevoix.web import create_app
+
+    settings = context.settings
+    host, port = host or settings.host, port or settings.port
+    app = create_app(services=context.services)
+    click.echo(f"Portevoix is serving on http://{host}:{port}/  (status: /, health: /healthz)")
+    click.echo(f"Storage: {settings.database_url}")
+    waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+
+
+@cli.command()
+@pass_context
+def demo(context: Context) -> None:
+    """Seed demo tenants, users, tariffs and credit; seeding again changes nothing."""
+    services = context.services
+    logins = seed(services)
+    services.catch_up()
+    click.echo(f"Demo data ready. Logins (password: {DEMO_PASSWORD}):")
+    for login in logins:
+        click.echo(f"  {login.email:32} {login.role:8} {login.tenant}")
+
+
+@cli.group()
+def projections() -> None:
+    """Read models rebuilt from the event log."""
+
+
+@projections.command("rebuild")
+@pass_context
+def rebuild(context: Context) -> None:
+    """Drop every projection's tables and replay the whole log."""
+    events = context.services.rebuild_projections()
+    click.echo(f"rebuilt from {events} events")
+
+
+@projections.command("catch-up")
+@pass_context
+def catch_up(context: Context) -> None:
+    """Apply the events recorded since the projections last ran."""
+    click.echo(f"applied {context.services.catch_up()} events")

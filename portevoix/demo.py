@@ -1,0 +1,91 @@
+"""Demo data for ``make run``: a platform, two resellers, three customers, funded wallets.
+
+Every id is derived from a name, so seeding again changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from uuid import UUID, uuid5
+
+from portevoix.ledger.packs import Tier
+from portevoix.services import Services
+from portevoix.tenants.customers import customer_id_for
+from portevoix.tenants.errors import EmailTakenError
+from portevoix.tenants.parties import PLATFORM_ID
+from portevoix.tenants.users import user_id_for
+
+DEMO_PASSWORD = "portevoix-demo"
+DEMO = uuid5(PLATFORM_ID, "demo")
+
+# Wholesale tiers the platform sells to resellers, and retail tiers resellers sell to their
+# customers (the seeds' 100 SMS at 0.19 € down to 0.105 € at volume), in 1/10,000 €.
+WHOLESALE = [Tier(10_000, 700), Tier(100_000, 550), Tier(1_000_000, 450)]
+RETAIL = [Tier(100, 1900), Tier(500, 1700), Tier(1_000, 1500), Tier(5_000, 1300),
+          Tier(10_000, 1200), Tier(50_000, 1050)]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    tenant: str
+
+
+def seed(services: Services) -> list[DemoLogin]:
+    """Create (or find again) the demo tenants, users, tariffs and movements."""
+    tenancy, ledger = services.tenancy, services.ledger
+    logins: list[DemoLogin] = []
+
+    def user(tenant_id: UUID, tenant: str, email: str, name: str, role: str = "owner") -> None:
+        with contextlib.suppress(EmailTakenError):  # seeded before
+            tenancy.create_user(tenant_id, email, name, role, DEMO_PASSWORD)
+        logins.append(DemoLogin(email, role, tenant))
+
+    def buy(buyer_wallet: UUID, tariff_id: UUID, quantity: int, method: str, key: str) -> UUID:
+        return ledger.purchase_pack(uuid5(DEMO, key), tariff_id, buyer_wallet, quantity,
+                                    method).id
+
+    tenancy.create_platform("Portevoix")
+    user(PLATFORM_ID, "platform", "admin@portevoix.example", "Platform operator")
+    wholesale = ledger.publish_tariff(PLATFORM_ID, "wholesale", "SMS", "EUR", 4, WHOLESALE)
+
+    resellers = {
+        "smsplus": ("SMS Plus", "contact@smsplus.example", 400_000),
+        "textolibre": ("TextoLibre", "bonjour@textolibre.example", 150_000),
+    }
+    retail: dict[str, UUID] = {}
+    reseller_ids: dict[str, UUID] = {}
+    for slug, (name, email, pack) in resellers.items():
+        reseller_id = tenancy.create_reseller(slug, name, email)
+        reseller_ids[slug] = reseller_id
+        user(reseller_id, slug, email, f"{name} owner")
+        purchase = buy(tenancy.wallet_of(reseller_id), wholesale, pack, "bank_transfer",
+                       f"{slug}:wholesale")
+        if ledger.purchase(purchase).status == "awaiting_payment":
+            ledger.confirm_payment(purchase, "finance@portevoix.example")
+        retail[slug] = ledger.publish_tariff(reseller_id, "standard", "SMS", "EUR", 4,
+                                                  RETAIL)
+
+    customers = [
+        ("smsplus", "mairie-villeneuve", "Mairie de Villeneuve", "sms@villeneuve.example",
+         5_000, "card"),
+        ("smsplus", "boulangerie-martin", "Boulangerie Martin", "paul@boulangerie.example",
+         500, "cheque"),
+        ("textolibre", "atlas-auto", "Atlas Auto", "contact@atlas-auto.example", 1_000,
+         "card"),
+    ]
+    for reseller, slug, name, email, pack, method in customers:
+        customer_id = tenancy.create_customer(reseller_ids[reseller], slug, name, email)
+        user(customer_id, f"{reseller}/{slug}", email, f"{name} owner")
+        buy(tenancy.wallet_of(customer_id), retail[reseller], pack, method, f"{slug}:pack")
+
+    villeneuve = customer_id_for(reseller_ids["smsplus"], "mairie-villeneuve")
+    user(villeneuve, "smsplus/mairie-villeneuve", "compta@villeneuve.example", "Comptabilité",
+         "finance")
+    tenancy.transfer_credit(
+        user_id_for("contact@smsplus.example"), uuid5(DEMO, "smsplus:welcome"),
+        reseller_ids["smsplus"], villeneuve, 250_000, "welcome credit",
+    )
+    return logins

@@ -1,0 +1,71 @@
+"""The running platform's parts, built from Settings: applications, projections, their engine.
+
+The web app, the CLI, the benchmarks and the tests all build their services here, so every
+entry point sees the same wiring. Nothing connects at import; ``build_services`` does.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from portevoix.ledger.services import Ledger
+from portevoix.projections.balances import Balances
+from portevoix.projections.tenancy import TenancyDirectory
+from portevoix.projections.tracking import ProjectionRunner
+from portevoix.settings import Settings
+from portevoix.storage import Storage
+from portevoix.tenants.services import Tenancy
+
+
+@dataclass
+class Services:
+    settings: Settings
+    ledger: Ledger
+    tenancy: Tenancy
+    engine: Engine
+    runners: list[ProjectionRunner]
+    _follower: threading.Thread | None = field(default=None, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def catch_up(self) -> int:
+        """Bring every projection up to date with its log; returns the events applied."""
+        return sum(runner.catch_up() for runner in self.runners)
+
+    def rebuild_projections(self) -> int:
+        return sum(runner.rebuild() for runner in self.runners)
+
+    def follow(self) -> None:
+        """Keep the projections up to date in a background thread until ``close``."""
+
+        def loop() -> None:
+            while not self._stopping.wait(self.settings.projection_poll_s):
+                self.catch_up()
+
+        self._follower = threading.Thread(target=loop, name="projections", daemon=True)
+        self._follower.start()
+
+    def close(self) -> None:
+        self._stopping.set()
+        if self._follower is not None:
+            self._follower.join(timeout=5)
+        self.ledger.close()
+        self.tenancy.close()
+        self.engine.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    storage = Storage(settings.database_url)
+    cache = settings.aggregate_cache_size
+    ledger = Ledger(env=storage.event_store_env("ledger", cache))
+    tenancy = Tenancy(ledger, env=storage.event_store_env("tenants", cache))
+    engine = storage.projection_engine()
+    runners = [
+        ProjectionRunner(ledger, Balances(), engine),
+        ProjectionRunner(tenancy, TenancyDirectory(), engine),
+    ]
+    for runner in runners:
+        runner.create_tables()
+    return Services(settings, ledger, tenancy, engine, runners)

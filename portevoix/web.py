@@ -1,0 +1,28 @@
+"""``create_app``: the one Flask app that mounts the portals and the HTTP APIs."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portevoix import status
+from portevoix.services import Services, build_services
+from portevoix.settings import Settings
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None,
+               follow: bool = True) -> Flask:
+    """The web app on ``services`` (built from ``settings`` when not given).
+
+    With ``follow``, a background thread keeps the projections up to date.
+    """
+    settings = settings or (services.settings if services else Settings.from_env())
+    services = services or build_services(settings)
+    services.catch_up()
+    if follow:
+        services.follow()
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["portevoix"] = services
+    app.register_blueprint(status.bp)
+    return app
