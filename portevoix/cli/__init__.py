@@ -7,6 +7,12 @@ exits with status 2.
 
 from __future__ import annotations
 
-from portevoix.cli.app import main
+from portevoix.cli import credit, platform, tenants  # noqa: F401 (each registers its commands)
+from portevoix.cli.app import REFUSED, cli
 
-__all__ = ["main"]
+
+def main() -> None:
+    cli()
+
+
+__all__ = ["REFUSED", "cli", "main"]

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from portevoix.ledger.errors import LedgerError
+from portevoix.ledger.amounts import format_amount
+from portevoix.ledger.errors import InsufficientFundsError, LedgerError
 from portevoix.services import Services, build_services
 from portevoix.settings import Settings
 from portevoix.tenants.errors import TenancyError
@@ -46,8 +47,19 @@ class RefusalsExit(click.Group):
         try:
             return super().invoke(ctx)
         except (LedgerError, TenancyError) as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {describe(ctx.obj, error)}", err=True)
             sys.exit(REFUSED)
+
+
+def describe(context: Context | None, error: Exception) -> str:
+    """The refusal in words, with amounts in the account's unit rather than raw integers."""
+    if isinstance(error, InsufficientFundsError) and context is not None:
+        account = context.services.ledger.account(error.account_id)
+        def amount(value: int) -> str:
+            return f"{format_amount(value, account.scale)} {account.unit}"
+        return (f"insufficient funds in {account.name or account.id}: {amount(error.amount)} "
+                f"needed, {amount(error.available)} available (floor {amount(error.floor)})")
+    return str(error)
 
 
 @click.group(cls=RefusalsExit)
@@ -78,9 +90,3 @@ def refusal_as_usage(param: str) -> Iterator[None]:
         yield
     except (LedgerError, TenancyError) as error:
         raise click.BadParameter(str(error), param_hint=param) from None
-
-
-def main() -> None:
-    from portevoix.cli import credit, platform, tenants  # noqa: F401 (registers the commands)
-
-    cli()

@@ -79,7 +79,9 @@ def test_balances_follow_every_movement_including_system_accounts(
     assert total == 0
 
 
-def test_statement_lines_carry_the_running_balance(ledger: Ledger, runner: ProjectionRunner) -> None:
+def test_statement_lines_carry_the_running_balance(
+    ledger: Ledger, runner: ProjectionRunner
+) -> None:
     books = Books(ledger)
 
     runner.catch_up()

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from uuid import uuid4
 
+from sqlalchemy import select
+
 from portevoix.ledger.services import ISSUANCE, REVENUE, WALLET, Ledger
 from portevoix.projections.balances import Balances, balances
 from portevoix.projections.tracking import ProjectionRunner
 from portevoix.storage import Storage
-from sqlalchemy import select
 
 WORKER = Path(__file__).with_name("reserve_worker.py")
 

@@ -1,0 +1,98 @@
+"""The ``portevoix`` command as a script uses it: JSON out, exit codes for refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from portevoix.cli import REFUSED, cli
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PORTEVOIX_DATABASE_URL", f"sqlite:///{tmp_path}/portevoix.db")
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    for args in (
+        ("platform", "create"),
+        ("reseller", "create", "smsplus", "--name", "SMS Plus", "--email", "a@smsplus.example"),
+        ("customer", "create", "smsplus", "bakery", "--name", "Bakery",
+         "--email", "paul@bakery.example"),
+        ("user", "create", "smsplus", "a@smsplus.example", "--name", "Ann",
+         "--password", "long-enough"),
+    ):
+        assert invoke(*args).exit_code == 0
+    return invoke
+
+
+def test_credit_moves_show_in_balances_as_json(run) -> None:
+    assert run("grant", "smsplus", "1000").exit_code == 0
+    assert run("transfer", "smsplus", "smsplus/bakery", "25.5",
+               "--user", "a@smsplus.example").exit_code == 0
+
+    result = run("balances", "smsplus/bakery", "--json")
+
+    [wallet] = json.loads(result.output)
+    assert (wallet["balance"], wallet["available"]) == ("25.500", "25.500")
+
+
+def test_statement_lists_each_movement_with_its_running_balance(run) -> None:
+    run("grant", "smsplus/bakery", "10")
+    run("grant", "smsplus/bakery", "2.25")
+
+    result = run("statement", "smsplus/bakery", "--json")
+
+    assert [line["balance_after"] for line in json.loads(result.output)] == ["10.000", "12.250"]
+
+
+def test_a_refused_transfer_exits_3_with_one_error_line(run) -> None:
+    result = run("transfer", "smsplus", "smsplus/bakery", "5", "--user", "a@smsplus.example")
+
+    assert result.exit_code == REFUSED
+    assert result.output.strip() == (
+        "error: insufficient funds in SMS Plus wallet: 5.000 SMS needed, 0.000 SMS available "
+        "(floor 0.000 SMS)"
+    )
+
+
+def test_an_amount_finer_than_the_unit_is_a_usage_error(run) -> None:
+    result = run("grant", "smsplus", "1.0005")
+
+    assert result.exit_code == 2
+    assert "at most 3 decimals" in result.output
+
+
+def test_an_unknown_tenant_is_a_usage_error(run) -> None:
+    result = run("grant", "nobody", "1")
+
+    assert result.exit_code == 2
+    assert "no tenant 'nobody'" in result.output
+
+
+def test_a_cheque_purchase_stays_pending_until_finance_confirms(run) -> None:
+    run("tariff", "publish", "smsplus", "standard", "--tier", "100:0.19", "--tier", "1000:0.15")
+    bought = json.loads(run("buy", "smsplus/bakery", "1000", "--tariff", "smsplus/standard",
+                            "--method", "cheque", "--json").output)
+    pending = json.loads(run("balances", "smsplus/bakery", "--json").output)[0]
+
+    assert run("payment", "confirm", bought["purchase_id"], "--by", "finance").exit_code == 0
+
+    paid = json.loads(run("balances", "smsplus/bakery", "--json").output)[0]
+    assert (bought["amount_due"], bought["status"]) == ("150.0000", "awaiting_payment")
+    assert (pending["available"], pending["pending_in"]) == ("0.000", "1000.000")
+    assert (paid["available"], paid["pending_in"]) == ("1000.000", "0.000")
+
+
+def test_rebuilding_projections_keeps_the_balances(run) -> None:
+    run("grant", "smsplus", "7")
+    before = run("balances", "--json").output
+
+    assert run("projections", "rebuild").exit_code == 0
+
+    assert run("balances", "--json").output == before
