@@ -25,11 +25,11 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from portevoix.ledger.services import ISSUANCE, REVENUE, WALLET, Ledger  # noqa: E402
-from portevoix.ledger.transfers import TransferOrder  # noqa: E402
-from portevoix.projections.balances import Balances  # noqa: E402
-from portevoix.projections.tracking import ProjectionRunner  # noqa: E402
-from portevoix.storage import Storage  # noqa: E402
+from portevoix.ledger.services import ISSUANCE, REVENUE, WALLET, Ledger
+from portevoix.ledger.transfers import TransferOrder
+from portevoix.projections.balances import Balances
+from portevoix.projections.tracking import ProjectionRunner
+from portevoix.storage import Storage
 
 PG_DSN = "host=127.0.0.1 port=5432 dbname=test"
 ROUNDS = 3

@@ -64,6 +64,17 @@ class Account(Aggregate):
         self.below_threshold = False
         self.closed = False
 
+    @classmethod
+    def open(
+        cls, owner_id: UUID, purpose: str, unit: str, scale: int, floor: int | None, name: str
+    ) -> Account:
+        """A new account; a wallet's floor is 0 or below (a credit line), never above."""
+        if floor is not None and (type(floor) is not int or floor > 0):
+            raise InvalidFloorError(account_id_for(owner_id, purpose, unit), floor, 0)
+        return cls(
+            owner_id=owner_id, purpose=purpose, unit=unit, scale=scale, floor=floor, name=name
+        )
+
     @property
     def is_wallet(self) -> bool:
         """Wallets have a floor and track their balance; system accounts have neither."""

@@ -86,14 +86,14 @@ class Ledger(Application[UUID]):
         ``floor=None`` opens a system account (issuance, revenue): no floor, no balance kept
         on the aggregate.
         """
-        account = Account(
-            owner_id=owner_id, purpose=purpose, unit=unit, scale=scale, floor=floor, name=name
-        )
+        account = Account.open(owner_id, purpose, unit, scale, floor, name)
         try:
             self.save(account)
         except IntegrityError:
             existing = self.account(account.id)
-            if (existing.unit, existing.scale, existing.purpose) != (unit, scale, purpose):
+            # The floor itself may have moved since (a credit line), but not its existence.
+            if (existing.unit, existing.scale, existing.purpose, existing.is_wallet) != (
+                    unit, scale, purpose, floor is not None):
                 raise AccountExistsError(account.id) from None
         return account.id
 

@@ -70,6 +70,7 @@ class Transfer(Aggregate):
         unit: str
         pending: bool
         timeout_s: int | None
+        timeout_at: datetime | None
         kind: str
         reference: str
 
@@ -83,19 +84,24 @@ class Transfer(Aggregate):
         unit: str,
         pending: bool,
         timeout_s: int | None,
+        timeout_at: datetime | None,
         kind: str,
         reference: str,
     ) -> None:
         self.debit_account_id, self.credit_account_id = debit_account_id, credit_account_id
         self.amount, self.unit, self.pending = amount, unit, pending
-        self.timeout_s, self.kind, self.reference = timeout_s, kind, reference
+        self.timeout_s, self.timeout_at = timeout_s, timeout_at
+        self.kind, self.reference = kind, reference
         self.posted = 0 if pending else amount
         self.voided = 0
         self.status = PENDING if pending else POSTED
         self.settlements: dict[str, int] = {}
 
     @classmethod
-    def place(cls, order: TransferOrder, unit: str) -> Transfer:
+    def place(cls, order: TransferOrder, unit: str, now: datetime) -> Transfer:
+        """The transfer ``order`` asks for; its timeout counts from ``now`` (the ledger's
+        clock)."""
+        timeout_at = None if order.timeout_s is None else now + timedelta(seconds=order.timeout_s)
         return cls(
             id=order.id,
             debit_account_id=order.debit_account_id,
@@ -104,6 +110,7 @@ class Transfer(Aggregate):
             unit=unit,
             pending=order.pending,
             timeout_s=order.timeout_s,
+            timeout_at=timeout_at,
             kind=order.kind,
             reference=order.reference,
         )
@@ -127,32 +134,27 @@ class Transfer(Aggregate):
         """What is still reserved: the amount less what was posted or voided."""
         return self.amount - self.posted - self.voided if self.status == PENDING else 0
 
-    @property
-    def timeout_at(self) -> datetime | None:
-        if self.timeout_s is None:
-            return None
-        return self.created_on + timedelta(seconds=self.timeout_s)
-
     def is_due_to_expire(self, now: datetime) -> bool:
         deadline = self.timeout_at
         return self.status == PENDING and deadline is not None and now >= deadline
 
-    def post(self, settlement_id: UUID, amount: int, now: datetime) -> bool:
-        """Post ``amount`` of the reservation; False if this settlement was already posted."""
-        require_positive(amount)
+    def post(self, settlement_id: UUID, amount: int | None, now: datetime) -> int:
+        """Post ``amount`` of the reservation (all that remains when None); returns what was
+        posted, 0 when this settlement was posted before (the same amount again)."""
         known = self.settlements.get(str(settlement_id))
         if known is not None:
-            if known != amount:
+            if amount is not None and known != amount:
                 raise SettlementIdReusedError(self.id, settlement_id)
-            return False
+            return 0
         if self.status != PENDING:
             raise TransferNotPendingError(self.id, self.status)
         if self.is_due_to_expire(now):
             raise TransferNotPendingError(self.id, EXPIRED)
+        amount = self.remaining if amount is None else require_positive(amount)
         if amount > self.remaining:
             raise PostExceedsPendingError(self.id, amount, self.remaining)
         self._posted(settlement_id, amount, self.debit_account_id, self.credit_account_id)
-        return True
+        return amount
 
     def void(self) -> int:
         """Release what is still reserved and close; returns the released amount (0 if the

@@ -92,13 +92,20 @@ class Work:
         A group whose every id names an existing transfer with the same body is a retry:
         its transfers are returned and nothing is recorded.
         """
-        replay = self._replayed(orders)
+        replay = self._replayed(orders, look_up=self.check_existing)
         if replay is not None:
             return replay
-        units = self._check(orders)
+        try:
+            units = self._check(orders)
+        except LedgerError:
+            if not self.check_existing:  # a refused group may be a retry: the store can tell
+                replay = self._replayed(orders, look_up=True)
+                if replay is not None:
+                    return replay
+            raise
         placed = []
         for order, unit in zip(orders, units, strict=True):
-            transfer = Transfer.place(order, unit)
+            transfer = Transfer.place(order, unit, self.now)
             debit = self.account(order.debit_account_id)
             credit = self.account(order.credit_account_id)
             if order.pending:
@@ -112,10 +119,14 @@ class Work:
             placed.append(transfer)
         return placed
 
-    def _replayed(self, orders: Sequence[TransferOrder]) -> list[Transfer] | None:
+    def _replayed(
+        self, orders: Sequence[TransferOrder], look_up: bool
+    ) -> list[Transfer] | None:
+        """The group's transfers if it was placed before with the same bodies; None if none
+        of its ids is known. ``look_up`` asks the store, not only this work."""
         found: list[Transfer] = []
         for order in orders:
-            if self.check_existing or order.id in self._aggregates:
+            if look_up or order.id in self._aggregates:
                 existing = self.find(order.id, Transfer)
                 if existing is not None:
                     if existing.order != order:
@@ -123,17 +134,20 @@ class Work:
                     found.append(existing)
         if not found:
             return None
-        if len(found) != len(orders):
-            raise TransferIdReusedError(next(o.id for o in orders if o.id not in
-                                             {t.id for t in found}))
+        if len(found) != len(orders):  # part of this group was placed in another group
+            raise TransferIdReusedError(found[0].id)
         return found
 
     def _check(self, orders: Sequence[TransferOrder]) -> list[str]:
         """Every check of the group before anything changes; returns each leg's unit."""
         spending: dict[UUID, int] = {}
         units = []
+        seen: set[UUID] = set()
         for index, order in enumerate(orders):
             try:
+                if order.id in seen:
+                    raise TransferIdReusedError(order.id)
+                seen.add(order.id)
                 order.validate()
                 debit = self.account(order.debit_account_id)
                 credit = self.account(order.credit_account_id)
@@ -152,12 +166,12 @@ class Work:
 
     def post(self, transfer_id: UUID, amount: int | None, settlement_id: UUID) -> Transfer:
         transfer = self.transfer(transfer_id)
-        amount = transfer.remaining if amount is None else amount
-        if transfer.post(settlement_id, amount, self.now):
+        posted = transfer.post(settlement_id, amount, self.now)
+        if posted:
             debit = self.account(transfer.debit_account_id)
             credit = self.account(transfer.credit_account_id)
-            debit.settle_hold(transfer.id, amount)
-            credit.settle_expected_credit(transfer.id, amount)
+            debit.settle_hold(transfer.id, posted)
+            credit.settle_expected_credit(transfer.id, posted)
             self.collect(transfer, debit, credit)
         return transfer
 

@@ -10,7 +10,6 @@ makes a rebuild fast.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -254,7 +253,7 @@ def transfer_created(event: Transfer.Created, page: _Page) -> None:
         "status": PENDING if event.pending else POSTED,
         "posted": 0 if event.pending else event.amount, "voided": 0,
         "kind": event.kind, "reference": event.reference,
-        "created_at": event.timestamp, "timeout_at": _timeout_at(event),
+        "created_at": event.timestamp, "timeout_at": event.timeout_at,
         "updated_at": event.timestamp,
     }
     page.transfers[event.originator_id] = row
@@ -290,9 +289,3 @@ class Balances(Projection):
         page.preload(events)
         handles.apply(events, page)
         page.flush()
-
-
-def _timeout_at(event: Transfer.Created) -> datetime | None:
-    if event.timeout_s is None:
-        return None
-    return event.timestamp + timedelta(seconds=event.timeout_s)
