@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from portevoix.ledger.services import ISSUANCE, REVENUE, WALLET, Ledger
 from portevoix.ledger.transfers import TransferOrder
+from portevoix.ledger.writer import LedgerWriter
 from portevoix.projections.balances import Balances
 from portevoix.projections.tracking import ProjectionRunner
 from portevoix.storage import Storage
@@ -103,6 +101,15 @@ def measure(url: str, customers: int, batches: int) -> dict[str, float]:
             count += 500
         batched.append(batches * 500 / (time.perf_counter() - started))
 
+    threaded = []
+    writer = LedgerWriter(ledger).start()
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda i: writer.place(tenants.reservation(i)), range(2_000)))
+        threaded.append(2_000 / (time.perf_counter() - started))
+    writer.stop()
+
     engine = storage.projection_engine()
     runner = ProjectionRunner(ledger, Balances(), engine)
     runner.create_tables()
@@ -115,6 +122,7 @@ def measure(url: str, customers: int, batches: int) -> dict[str, float]:
     return {
         "reservations_per_s_single": statistics.median(single),
         "reservations_per_s_batched": statistics.median(batched),
+        "reservations_per_s_8threads_writer": statistics.median(threaded),
         "rebuild_events_per_s": statistics.median(rebuilt),
         "rebuild_events": events,
     }
