@@ -156,7 +156,7 @@ class Account(Aggregate):
         self.ensure_open()
         if not self.is_wallet:
             raise SystemAccountError(self.id, "have a floor")
-        if floor > self.available:
+        if type(floor) is not int or floor > self.available:
             raise InvalidFloorError(self.id, floor, self.available)
         self._floor_changed(floor)
 

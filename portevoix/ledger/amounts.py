@@ -6,9 +6,11 @@ keeps is refused, never rounded.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, Rounded
 
 from portevoix.ledger.errors import LedgerError
+
+MAX_MAGNITUDE = 40  # digits either side of the point; a larger amount is a typing error
 
 
 class AmountFormatError(LedgerError):
@@ -18,14 +20,22 @@ class AmountFormatError(LedgerError):
 
 
 def parse_amount(text: str, scale: int) -> int:
-    """``text`` (``"12"``, ``"12.5"``, ``"-3.25"``) in ``10**-scale`` units, exactly."""
+    """``text`` (``"12"``, ``"12.5"``, ``"-3.25"``) in ``10**-scale`` units, exactly.
+
+    Amounts beyond 10^±40 are refused before any arithmetic; within that range the
+    computation runs in a context wide enough to be exact, and any rounding is an error.
+    """
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
         raise AmountFormatError(text, scale) from None
-    if not value.is_finite():
+    if not value.is_finite() or (value and abs(value.adjusted()) > MAX_MAGNITUDE):
         raise AmountFormatError(text, scale)
-    units = value.scaleb(scale)
+    exact = Context(prec=4 * MAX_MAGNITUDE, traps=[Inexact, Rounded, Overflow])
+    try:
+        units = value.scaleb(scale, context=exact)
+    except (Inexact, Rounded, Overflow):
+        raise AmountFormatError(text, scale) from None
     if units != units.to_integral_value():
         raise AmountFormatError(text, scale)
     return int(units)

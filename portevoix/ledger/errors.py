@@ -110,6 +110,15 @@ class SettlementIdReusedError(LedgerError):
         self.transfer_id, self.settlement_id = transfer_id, settlement_id
 
 
+class SettlementIdRequiredError(LedgerError):
+    def __init__(self, transfer_id: UUID) -> None:
+        super().__init__(
+            f"a partial post of transfer {transfer_id} needs a settlement id, so that a retry "
+            "cannot post it twice"
+        )
+        self.transfer_id = transfer_id
+
+
 class InvalidTimeoutError(LedgerError):
     def __init__(self, timeout_s: int | None) -> None:
         super().__init__(f"a timeout must be a positive number of seconds on a pending transfer, "

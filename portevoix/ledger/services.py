@@ -28,6 +28,7 @@ from portevoix.ledger.errors import (
     InvalidTariffError,
     LedgerError,
     PurchaseNotFoundError,
+    SettlementIdRequiredError,
     TransferIdReusedError,
     UnitMismatchError,
 )
@@ -155,8 +156,13 @@ class Ledger(Application[UUID]):
     def post(
         self, transfer_id: UUID, amount: int | None = None, settlement_id: UUID | None = None
     ) -> Transfer:
-        """Post ``amount`` of a pending transfer (all that remains by default)."""
-        posting = Posting(transfer_id, amount, settlement_id or uuid5(transfer_id, "post"))
+        """Post ``amount`` of a pending transfer, once per ``settlement_id``; with no amount,
+        all that remains (then the settlement id may be left out: that post is done once)."""
+        if settlement_id is None:
+            if amount is not None:
+                raise SettlementIdRequiredError(transfer_id)
+            settlement_id = uuid5(transfer_id, "post")
+        posting = Posting(transfer_id, amount, settlement_id)
         return self._run(lambda work: work.post(*_posting_args(posting)))
 
     def settle(self, postings: Sequence[Posting]) -> list[Transfer | LedgerError]:

@@ -141,6 +141,8 @@ class Transfer(Aggregate):
     def post(self, settlement_id: UUID, amount: int | None, now: datetime) -> int:
         """Post ``amount`` of the reservation (all that remains when None); returns what was
         posted, 0 when this settlement was posted before (the same amount again)."""
+        if amount is not None:
+            require_positive(amount)
         known = self.settlements.get(str(settlement_id))
         if known is not None:
             if amount is not None and known != amount:
@@ -150,7 +152,7 @@ class Transfer(Aggregate):
             raise TransferNotPendingError(self.id, self.status)
         if self.is_due_to_expire(now):
             raise TransferNotPendingError(self.id, EXPIRED)
-        amount = self.remaining if amount is None else require_positive(amount)
+        amount = self.remaining if amount is None else amount
         if amount > self.remaining:
             raise PostExceedsPendingError(self.id, amount, self.remaining)
         self._posted(settlement_id, amount, self.debit_account_id, self.credit_account_id)

@@ -10,7 +10,8 @@ from fresh state.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -125,7 +126,9 @@ class Work:
         """The group's transfers if it was placed before with the same bodies; None if none
         of its ids is known. ``look_up`` asks the store, not only this work."""
         found: list[Transfer] = []
-        for order in orders:
+        for index, order in enumerate(orders):
+            with _leg(orders, index):
+                order.validate()  # 10.0 == 10 in Python: a float must not pass as a retry
             if look_up or order.id in self._aggregates:
                 existing = self.find(order.id, Transfer)
                 if existing is not None:
@@ -144,7 +147,7 @@ class Work:
         units = []
         seen: set[UUID] = set()
         for index, order in enumerate(orders):
-            try:
+            with _leg(orders, index):
                 if order.id in seen:
                     raise TransferIdReusedError(order.id)
                 seen.add(order.id)
@@ -157,10 +160,6 @@ class Work:
                     raise UnitMismatchError(_unit(debit), _unit(credit))
                 spending[debit.id] = spending.get(debit.id, 0) + order.amount
                 debit.ensure_can_pay(spending[debit.id])
-            except LedgerError as error:
-                if len(orders) == 1:
-                    raise
-                raise LinkedTransferError(index, error) from error
             units.append(debit.unit)
         return units
 
@@ -185,6 +184,17 @@ class Work:
             credit.release_expected_credit(transfer.id, released)
             self.collect(transfer, debit, credit)
         return transfer
+
+
+@contextmanager
+def _leg(orders: Sequence[TransferOrder], index: int) -> Iterator[None]:
+    """Let a refusal through as is for one transfer; name the leg for a linked group."""
+    try:
+        yield
+    except LedgerError as error:
+        if len(orders) == 1:
+            raise
+        raise LinkedTransferError(index, error) from error
 
 
 def _unit(account: Account) -> str:
