@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from portevoix.ledger.services import ISSUANCE, REVENUE, WALLET, Ledger
 from portevoix.ledger.transfers import TransferOrder
 from portevoix.projections.balances import Balances, balances, statement_lines, transfers
+from portevoix.projections.statements import reservations_due, statement
 from portevoix.projections.tracking import ProjectionRunner
 from portevoix.storage import Storage
 
@@ -152,3 +154,39 @@ def test_two_runners_racing_apply_each_event_once(ledger: Ledger, database_url: 
 
     assert balance_of(runners[0], books.wallet) == (7_500, 0, 0)
     assert balance_of(runners[0], books.revenue) == (2_500, 0, 0)
+
+
+def test_statement_is_filtered_by_period(ledger: Ledger, runner: ProjectionRunner) -> None:
+    books = Books(ledger)
+    runner.catch_up()
+    now = datetime.now(UTC)
+
+    everything = statement(runner.engine, books.wallet, since=now - timedelta(hours=1))
+    nothing_yet = statement(runner.engine, books.wallet, since=now + timedelta(hours=1))
+    nothing_before = statement(runner.engine, books.wallet, until=now - timedelta(hours=1))
+
+    assert [line.entry for line in everything][:2] == ["credit", "hold"]
+    assert (nothing_yet, nothing_before) == ([], [])
+
+
+def test_reservations_past_their_timeout_are_found_and_expired(database_url: str) -> None:
+    storage = Storage(database_url)
+    placed_at = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    clock = [placed_at]
+    ledger = Ledger(env=storage.event_store_env("ledger"), clock=lambda: clock[0])
+    runner = ProjectionRunner(ledger, Balances(), storage.projection_engine())
+    runner.create_tables()
+    books = Books(ledger)
+    held = ledger.transfer(TransferOrder(uuid4(), books.wallet, books.revenue, 500,
+                                         pending=True, timeout_s=600))
+    runner.catch_up()
+
+    not_yet = reservations_due(runner.engine, placed_at + timedelta(seconds=599))
+    clock[0] = placed_at + timedelta(seconds=600)
+    due = reservations_due(runner.engine, clock[0])
+    expired = ledger.expire(due)
+    runner.catch_up()
+
+    assert (not_yet, due, expired) == ([], [held.id], [held.id])
+    assert balance_of(runner, books.wallet) == (7_500, 0, 0)
+    ledger.close()
