@@ -112,42 +112,20 @@ def domain_group_formed(event: DomainGroup.Formed, conn: Connection) -> None:
 
 
 @handles
-def platform_renamed(event: Platform.Renamed, conn: Connection) -> None:
+def renamed(
+    event: Platform.Renamed | Reseller.Renamed | Customer.Renamed | DomainGroup.Renamed,
+    conn: Connection,
+) -> None:
     _set_tenant(conn, event, name=event.name)
 
 
 @handles
-def reseller_renamed(event: Reseller.Renamed, conn: Connection) -> None:
-    _set_tenant(conn, event, name=event.name)
-
-
-@handles
-def customer_renamed(event: Customer.Renamed, conn: Connection) -> None:
-    _set_tenant(conn, event, name=event.name)
-
-
-@handles
-def domain_group_renamed(event: DomainGroup.Renamed, conn: Connection) -> None:
-    _set_tenant(conn, event, name=event.name)
-
-
-@handles
-def reseller_suspended(event: Reseller.Suspended, conn: Connection) -> None:
+def suspended(event: Reseller.Suspended | Customer.Suspended, conn: Connection) -> None:
     _set_tenant(conn, event, status="suspended")
 
 
 @handles
-def reseller_reactivated(event: Reseller.Reactivated, conn: Connection) -> None:
-    _set_tenant(conn, event, status="active")
-
-
-@handles
-def customer_suspended(event: Customer.Suspended, conn: Connection) -> None:
-    _set_tenant(conn, event, status="suspended")
-
-
-@handles
-def customer_reactivated(event: Customer.Reactivated, conn: Connection) -> None:
+def reactivated(event: Reseller.Reactivated | Customer.Reactivated, conn: Connection) -> None:
     _set_tenant(conn, event, status="active")
 
 

@@ -12,7 +12,7 @@ import contextlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, get_args, get_type_hints
 
 from eventsourcing.application import Application
 from sqlalchemy import (
@@ -42,7 +42,8 @@ positions = Table(
 
 
 class EventHandlers:
-    """A projection's handlers, one per event class (the annotation of ``event``)::
+    """A projection's handlers, by the event class (or union of classes) that the
+    ``event`` parameter is annotated with::
 
         handles = EventHandlers()
 
@@ -54,7 +55,9 @@ class EventHandlers:
         self._by_type: dict[type, Callable[..., None]] = {}
 
     def __call__(self, handler: H) -> H:
-        self._by_type[get_type_hints(handler)["event"]] = handler
+        hint = get_type_hints(handler)["event"]
+        for event_class in get_args(hint) or (hint,):  # a union registers each member
+            self._by_type[event_class] = handler
         return handler
 
     def apply(self, events: Sequence[Any], target: Any) -> None:
