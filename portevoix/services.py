@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from portevoix.ledger.services import Ledger
+from portevoix.platform.pricing import Pricing
 from portevoix.projections.balances import Balances
+from portevoix.projections.price_lists import PriceLists
 from portevoix.projections.tenancy import TenancyDirectory
 from portevoix.projections.tracking import ProjectionRunner
 from portevoix.settings import Settings
@@ -25,6 +27,7 @@ class Services:
     settings: Settings
     ledger: Ledger
     tenancy: Tenancy
+    pricing: Pricing
     engine: Engine
     runners: list[ProjectionRunner]
     _follower: threading.Thread | None = field(default=None, repr=False)
@@ -51,8 +54,8 @@ class Services:
         self._stopping.set()
         if self._follower is not None:
             self._follower.join(timeout=5)
-        self.ledger.close()
-        self.tenancy.close()
+        for app in (self.ledger, self.tenancy, self.pricing):
+            app.close()
         self.engine.dispose()
 
 
@@ -61,11 +64,13 @@ def build_services(settings: Settings) -> Services:
     cache = settings.aggregate_cache_size
     ledger = Ledger(env=storage.event_store_env("ledger", cache))
     tenancy = Tenancy(ledger, env=storage.event_store_env("tenants", cache))
+    pricing = Pricing(env=storage.event_store_env("pricing", cache))
     engine = storage.projection_engine()
     runners = [
         ProjectionRunner(ledger, Balances(), engine),
         ProjectionRunner(tenancy, TenancyDirectory(), engine),
+        ProjectionRunner(pricing, PriceLists(), engine),
     ]
     for runner in runners:
         runner.create_tables()
-    return Services(settings, ledger, tenancy, engine, runners)
+    return Services(settings, ledger, tenancy, pricing, engine, runners)
