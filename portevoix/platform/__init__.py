@@ -1,0 +1,1 @@
+"""The messaging core: text and segments, numbers and operators, prices and quotes."""
