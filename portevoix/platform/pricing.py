@@ -75,7 +75,7 @@ class Pricing(Application[UUID]):
 
     def price_list(self, price_list_id: UUID) -> PriceList:
         try:
-            found = self.repository.get(price_list_id)
+            found: object = self.repository.get(price_list_id)
         except AggregateNotFoundError:
             raise UnknownPriceListError(price_list_id) from None
         if not isinstance(found, PriceList):
@@ -84,7 +84,8 @@ class Pricing(Application[UUID]):
 
     def assigned_list(self, tenant_id: UUID) -> PriceList:
         try:
-            assignment = self.repository.get(PriceAssignment.create_id(tenant_id))
+            assignment: PriceAssignment = self.repository.get(
+                PriceAssignment.create_id(tenant_id))
         except AggregateNotFoundError:
             raise UnknownPriceListError(f"assigned to {tenant_id}") from None
         return self.price_list(assignment.price_list_id)
