@@ -66,6 +66,26 @@ def original_operator(calling_code: str, digits: str) -> tuple[Operator, str]:
     return UNKNOWN, ""
 
 
+def operators_by_prefix(digits: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """What someone typing a number prefix (the seeds' "préfixe opérateur": E.164 digits,
+    calling code first, e.g. "21620") is asking about: the regions of its calling code, and
+    the keys of the mapped operators with a block that holds the prefix or lies under it.
+    Unknown calling codes give nothing."""
+    code = next((digits[:n] for n in _CALLING_CODE_LENGTHS
+                 if digits[:n] and int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE), None)
+    if code is None:
+        return (), frozenset()
+    regions = tuple(COUNTRY_CODE_TO_REGION_CODE[int(code)])
+    blocks = _blocks().get(code)
+    if blocks is None:
+        return regions, frozenset()
+    keys = {
+        operator.key for prefix, operator in blocks.operators.items()
+        if operator.key and (prefix.startswith(digits) or digits.startswith(prefix))
+    }
+    return regions, frozenset(keys)
+
+
 def mapped_operators() -> dict[str, tuple[Operator, ...]]:
     """Every operator ``operators.json`` maps, by calling code: what price lists may name."""
     return {code: tuple(dict.fromkeys(names.values())) for code, names in _mapping().items()}

@@ -7,7 +7,7 @@ query each. Country names in French and English are kept for the keyword search.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 
+from portevoix.platform.operators import operators_by_prefix
 from portevoix.platform.prices import PriceAssignment, PriceList
 from portevoix.projections.tracking import EventHandlers, Projection
 
@@ -147,21 +148,22 @@ class PriceLists(Projection):
 
 def prices(
     engine: Engine, price_list_id: UUID, at: datetime, *, country: str | None = None,
-    operators: Collection[str] | None = None, keyword: str | None = None,
-    locale: str = "fr",
+    operator_prefix: str | None = None, keyword: str | None = None, locale: str = "fr",
 ) -> list[PriceRow]:
-    """The list's prices in force at ``at``: by country, by operators (the country's default
-    entry included, since it prices them too) and by a keyword in the country's name or code
-    or the operator's key."""
+    """The list's prices in force at ``at``: by country; by an operator prefix (the number
+    prefix a person types, "+216 20": the prices of the operators allocated numbers there,
+    and the country's default entry, which prices them too); by a keyword in the country's
+    name (French or English) or code, or the operator's key."""
     query = select(entries).where(
         entries.c.price_list_id == price_list_id, entries.c.valid_from <= at,
         or_(entries.c.valid_until.is_(None), entries.c.valid_until > at),
     )
     if country:
         query = query.where(entries.c.country == country.upper())
-    if operators is not None:
-        query = query.where(or_(entries.c.operator.in_(list(operators)),
-                                entries.c.operator == ""))
+    if operator_prefix is not None:
+        regions, operators = operators_by_prefix("".join(filter(str.isdigit, operator_prefix)))
+        query = query.where(entries.c.country.in_(regions),
+                            or_(entries.c.operator.in_(operators), entries.c.operator == ""))
     if keyword:
         query = query.where(entries.c.search_text.contains(keyword.strip().lower(),
                                                            autoescape=True))

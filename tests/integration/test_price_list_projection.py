@@ -52,11 +52,18 @@ def test_prices_by_country_follow_the_version_in_force(services: Services, packs
     assert rows(after) == [("TN", "", SMS, 1000)]
 
 
-def test_prices_for_operators_include_the_country_default(services: Services, packs) -> None:
-    found = prices(services.engine, packs, JAN, operators={"free-fr"}, country="FR")
+@pytest.mark.parametrize(("prefix", "expected"), [
+    ("+33 6 51", [("FR", "", SMS, 650), ("FR", "", VOICE, 1410), ("FR", "free-fr", SMS, 600)]),
+    ("216 2", [("TN", "", SMS, 1200), ("TN", "ooredoo-tn", SMS, 1100)]),
+    ("21640", [("TN", "", SMS, 1200)]),  # Tunisie Telecom: only the country's price
+    ("999", []),
+])
+def test_an_operator_prefix_finds_its_operators_and_country_prices(
+    services: Services, packs, prefix: str, expected: list[tuple[str, str, str, int]]
+) -> None:
+    found = prices(services.engine, packs, JAN, operator_prefix=prefix)
 
-    assert rows(found) == [("FR", "", SMS, 650), ("FR", "", VOICE, 1410),
-                           ("FR", "free-fr", SMS, 600)]
+    assert rows(found) == expected
 
 
 @pytest.mark.parametrize(("keyword", "countries"), [

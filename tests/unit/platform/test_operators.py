@@ -12,7 +12,13 @@ import pytest
 from phonenumbers import PhoneNumberType, carrier
 from phonenumbers.carrierdata import CARRIER_DATA
 
-from portevoix.platform.operators import UNKNOWN, Operator, mapped_operators, original_operator
+from portevoix.platform.operators import (
+    UNKNOWN,
+    Operator,
+    mapped_operators,
+    operators_by_prefix,
+    original_operator,
+)
 
 TABLE: dict[str, dict[str, dict[str, Any]]] = json.loads(
     files("portevoix.platform").joinpath("data/operators.json").read_text("utf-8")
@@ -141,3 +147,18 @@ def test_operators_agree_with_phonenumbers_for_every_example_mobile(region: str)
         assert (operator.key, operator.name) == (mapped["key"], mapped["name"])
     else:
         assert (operator.key, operator.name) == ("", theirs or "unknown operator")
+
+
+@pytest.mark.parametrize(("typed", "regions", "keys"), [
+    ("21620", ("TN",), {"ooredoo-tn"}),
+    ("2165", ("TN",), {"orange-tn"}),
+    ("33651", ("FR",), {"free-fr"}),
+    ("9991", (), set()),
+])
+def test_a_typed_prefix_names_its_regions_and_operators(
+    typed: str, regions: tuple[str, ...], keys: set[str]
+) -> None:
+    found_regions, found_keys = operators_by_prefix(typed)
+
+    assert found_regions == regions
+    assert found_keys == keys
