@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID, uuid5
 
 from portevoix.ledger.packs import Tier
+from portevoix.platform.prices import RETAIL as RETAIL_LEVEL
+from portevoix.platform.prices import SMS, VOICE, PriceEntry
+from portevoix.platform.prices import WHOLESALE as WHOLESALE_LEVEL
 from portevoix.services import Services
 from portevoix.tenants.customers import customer_id_for
 from portevoix.tenants.errors import EmailTakenError
@@ -22,8 +26,28 @@ DEMO = uuid5(PLATFORM_ID, "demo")
 # Wholesale tiers the platform sells to resellers, and retail tiers resellers sell to their
 # customers (the seeds' 100 SMS at 0.19 € down to 0.105 € at volume), in 1/10,000 €.
 WHOLESALE = [Tier(10_000, 700), Tier(100_000, 550), Tier(1_000_000, 450)]
-RETAIL = [Tier(100, 1900), Tier(500, 1700), Tier(1_000, 1500), Tier(5_000, 1300),
+PACK_TIERS = [Tier(100, 1900), Tier(500, 1700), Tier(1_000, 1500), Tier(5_000, 1300),
           Tier(10_000, 1200), Tier(50_000, 1050)]
+
+
+# What one SMS segment costs in credits (thousandths), wholesale and retail, by destination
+# (the seeds: 1 credit to France, 1.1 to the UK; overseas departments are their own).
+OVERSEAS = ("GP", "MQ", "GF", "RE", "YT")
+WHOLESALE_PRICES = [
+    PriceEntry("FR", "", SMS, 800), PriceEntry("FR", "free-fr", SMS, 750),
+    PriceEntry("TN", "", SMS, 2000), PriceEntry("TN", "ooredoo-tn", SMS, 1900),
+    PriceEntry("GB", "", SMS, 900), PriceEntry("BE", "", SMS, 950),
+    PriceEntry("MA", "", SMS, 1800), PriceEntry("FR", "", VOICE, 1100),
+    *(PriceEntry(country, "", SMS, 1200) for country in OVERSEAS),
+]
+RETAIL_PRICES = [
+    PriceEntry("FR", "", SMS, 1000), PriceEntry("TN", "", SMS, 2500),
+    PriceEntry("TN", "ooredoo-tn", SMS, 2300), PriceEntry("GB", "", SMS, 1100),
+    PriceEntry("BE", "", SMS, 1200), PriceEntry("MA", "", SMS, 2200),
+    PriceEntry("FR", "", VOICE, 1410),
+    *(PriceEntry(country, "", SMS, 1500) for country in OVERSEAS),
+]
+PRICES_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -35,7 +59,7 @@ class DemoLogin:
 
 def seed(services: Services) -> list[DemoLogin]:
     """Create (or find again) the demo tenants, users, tariffs and movements."""
-    tenancy, ledger = services.tenancy, services.ledger
+    tenancy, ledger, pricing = services.tenancy, services.ledger, services.pricing
     logins: list[DemoLogin] = []
 
     def user(tenant_id: UUID, tenant: str, email: str, name: str, role: str = "owner") -> None:
@@ -50,12 +74,15 @@ def seed(services: Services) -> list[DemoLogin]:
     tenancy.create_platform("Portevoix")
     user(PLATFORM_ID, "platform", "admin@portevoix.example", "Platform operator")
     wholesale = ledger.publish_tariff(PLATFORM_ID, "wholesale", "SMS", "EUR", 4, WHOLESALE)
+    wholesale_prices = pricing.publish_price_list(PLATFORM_ID, "wholesale", WHOLESALE_LEVEL,
+                                                  "SMS", 3, WHOLESALE_PRICES, PRICES_FROM)
 
     resellers = {
         "smsplus": ("SMS Plus", "contact@smsplus.example", 400_000),
         "textolibre": ("TextoLibre", "bonjour@textolibre.example", 150_000),
     }
     retail: dict[str, UUID] = {}
+    retail_prices: dict[str, UUID] = {}
     reseller_ids: dict[str, UUID] = {}
     for slug, (name, email, pack) in resellers.items():
         reseller_id = tenancy.create_reseller(slug, name, email)
@@ -66,7 +93,10 @@ def seed(services: Services) -> list[DemoLogin]:
         if ledger.purchase(purchase).status == "awaiting_payment":
             ledger.confirm_payment(purchase, "finance@portevoix.example")
         retail[slug] = ledger.publish_tariff(reseller_id, "standard", "SMS", "EUR", 4,
-                                                  RETAIL)
+                                                  PACK_TIERS)
+        pricing.assign(reseller_id, wholesale_prices)
+        retail_prices[slug] = pricing.publish_price_list(reseller_id, "packs", RETAIL_LEVEL,
+                                                         "SMS", 3, RETAIL_PRICES, PRICES_FROM)
 
     customers = [
         ("smsplus", "mairie-villeneuve", "Mairie de Villeneuve", "sms@villeneuve.example",
@@ -80,6 +110,7 @@ def seed(services: Services) -> list[DemoLogin]:
         customer_id = tenancy.create_customer(reseller_ids[reseller], slug, name, email)
         user(customer_id, f"{reseller}/{slug}", email, f"{name} owner")
         buy(tenancy.wallet_of(customer_id), retail[reseller], pack, method, f"{slug}:pack")
+        pricing.assign(customer_id, retail_prices[reseller])
 
     villeneuve = customer_id_for(reseller_ids["smsplus"], "mairie-villeneuve")
     user(villeneuve, "smsplus/mairie-villeneuve", "compta@villeneuve.example", "Comptabilité",

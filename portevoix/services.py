@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from portevoix.ledger.services import Ledger
 from portevoix.platform.pricing import Pricing
+from portevoix.platform.quoting import Quoting
 from portevoix.projections.balances import Balances
 from portevoix.projections.price_lists import PriceLists
 from portevoix.projections.tenancy import TenancyDirectory
@@ -28,6 +29,7 @@ class Services:
     ledger: Ledger
     tenancy: Tenancy
     pricing: Pricing
+    quoting: Quoting
     engine: Engine
     runners: list[ProjectionRunner]
     _follower: threading.Thread | None = field(default=None, repr=False)
@@ -73,4 +75,5 @@ def build_services(settings: Settings) -> Services:
     ]
     for runner in runners:
         runner.create_tables()
-    return Services(settings, ledger, tenancy, pricing, engine, runners)
+    quoting = Quoting(pricing, tenancy)
+    return Services(settings, ledger, tenancy, pricing, quoting, engine, runners)

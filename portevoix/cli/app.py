@@ -12,6 +12,8 @@ import click
 
 from portevoix.ledger.amounts import format_amount
 from portevoix.ledger.errors import InsufficientFundsError, LedgerError
+from portevoix.platform.messages import MessageError
+from portevoix.platform.prices import PriceListError
 from portevoix.services import Services, build_services
 from portevoix.settings import Settings
 from portevoix.tenants.errors import TenancyError
@@ -46,7 +48,7 @@ class RefusalsExit(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (LedgerError, TenancyError) as error:
+        except (LedgerError, TenancyError, PriceListError, MessageError) as error:
             click.echo(f"error: {describe(ctx.obj, error)}", err=True)
             sys.exit(REFUSED)
 
@@ -88,5 +90,5 @@ def refusal_as_usage(param: str) -> Iterator[None]:
     """Turn a refusal while reading an argument into a usage error naming the argument."""
     try:
         yield
-    except (LedgerError, TenancyError) as error:
+    except (LedgerError, TenancyError, PriceListError) as error:
         raise click.BadParameter(str(error), param_hint=param) from None

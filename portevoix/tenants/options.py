@@ -51,7 +51,8 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
     "long_sms": Option(BOOL, True, "Messages over 160 characters go out as several segments."),
     "duplicate_check_24h": Option(
         BOOL, True, "Refuse the same text to the same number twice within 24 hours."),
-    "overseas_destinations": Option(BOOL, False, "Allow numbers outside the default country."),
+    "overseas_destinations": Option(
+        BOOL, False, "Allow sending to the French overseas departments and territories."),
     "flash_allowed": Option(BOOL, True, "Allow flash messages, shown without being stored."),
     "bad_number_cleanup": Option(
         BOOL, True, "Move numbers an operator reports as bad to the 'bad numbers' group."),

@@ -96,3 +96,43 @@ def test_rebuilding_projections_keeps_the_balances(run) -> None:
     assert run("projections", "rebuild").exit_code == 0
 
     assert run("balances", "--json").output == before
+
+
+def test_prices_published_and_assigned_quote_a_send(run) -> None:
+    assert run("prices", "publish", "platform", "wholesale", "--level", "wholesale",
+               "--entry", "FR=0.8", "--entry", "TN=2", "--effective", "2026-01-01").exit_code == 0
+    assert run("prices", "publish", "smsplus", "packs", "--level", "retail", "--entry", "FR=1",
+               "--entry", "TN/ooredoo-tn=2.3", "--entry", "TN=2.5",
+               "--effective", "2026-01-01").exit_code == 0
+    run("prices", "assign", "smsplus", "platform/wholesale")
+    run("prices", "assign", "smsplus/bakery", "smsplus/packs")
+
+    quoted = json.loads(run("quote", "smsplus/bakery", "--text", "Bonjour", "0612345678",
+                            "+216 20 123 456", "06 12 34 56 78", "0612", "--json").output)
+
+    assert [r["price"] for r in quoted["recipients"]] == ["1.000", "2.300"]
+    assert quoted["duplicates"] == ["06 12 34 56 78"]
+    assert [r["reason"] for r in quoted["refused"]] == ["too_short"]
+    assert quoted["total"] == "3.300"
+
+
+def test_a_retail_price_below_wholesale_is_refused_with_exit_3(run) -> None:
+    run("prices", "publish", "platform", "wholesale", "--level", "wholesale",
+        "--entry", "FR=0.8", "--effective", "2026-01-01")
+    run("prices", "assign", "smsplus", "platform/wholesale")
+
+    result = run("prices", "publish", "smsplus", "packs", "--level", "retail",
+                 "--entry", "FR=0.5", "--effective", "2026-01-01")
+
+    assert result.exit_code == REFUSED
+    assert "retail prices below wholesale: FR/*/sms 500 < 800" in result.output
+
+
+def test_the_packs_table_answers_by_operator_prefix(run) -> None:
+    run("prices", "publish", "smsplus", "packs", "--level", "retail", "--entry", "FR=1",
+        "--entry", "TN/ooredoo-tn=2.3", "--entry", "TN=2.5", "--effective", "2026-01-01")
+
+    shown = json.loads(run("prices", "show", "smsplus/packs", "--prefix", "+216 20",
+                           "--json").output)
+
+    assert [(r["operator"], r["price"]) for r in shown] == [("*", "2.500"), ("ooredoo-tn", "2.300")]
