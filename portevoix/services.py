@@ -64,16 +64,17 @@ class Services:
 def build_services(settings: Settings) -> Services:
     storage = Storage(settings.database_url)
     cache = settings.aggregate_cache_size
-    ledger = Ledger(env=storage.event_store_env("ledger", cache))
-    tenancy = Tenancy(ledger, env=storage.event_store_env("tenants", cache))
-    pricing = Pricing(env=storage.event_store_env("pricing", cache))
-    engine = storage.projection_engine()
-    runners = [
-        ProjectionRunner(ledger, Balances(), engine),
-        ProjectionRunner(tenancy, TenancyDirectory(), engine),
-        ProjectionRunner(pricing, PriceLists(), engine),
-    ]
-    for runner in runners:
-        runner.create_tables()
+    with storage.schema_lock():
+        ledger = Ledger(env=storage.event_store_env("ledger", cache))
+        tenancy = Tenancy(ledger, env=storage.event_store_env("tenants", cache))
+        pricing = Pricing(env=storage.event_store_env("pricing", cache))
+        engine = storage.projection_engine()
+        runners = [
+            ProjectionRunner(ledger, Balances(), engine),
+            ProjectionRunner(tenancy, TenancyDirectory(), engine),
+            ProjectionRunner(pricing, PriceLists(), engine),
+        ]
+        for runner in runners:
+            runner.create_tables()
     quoting = Quoting(pricing, tenancy)
     return Services(settings, ledger, tenancy, pricing, quoting, engine, runners)

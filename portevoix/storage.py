@@ -9,15 +9,20 @@ and ``var/portevoix.ledger.db``, ``var/portevoix.tenants.db`` the event stores b
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from portevoix.event_store import TOPIC as COPYING_RECORDER_TOPIC
+
+SCHEMA_LOCK_KEY = 0x706F727465766F78  # "portevox": the advisory lock that serialises DDL
 
 
 class StorageURLError(ValueError):
@@ -88,6 +93,26 @@ class Storage:
                 "APPLICATION_RECORDER_TOPIC": COPYING_RECORDER_TOPIC,
             }
         return env
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Hold while creating tables: on PostgreSQL, processes starting at once would race
+        on the same DDL ("tuple concurrently updated"), so they take turns on an advisory
+        lock. Elsewhere there is nothing to hold."""
+        if self.kind != "postgres":
+            yield
+            return
+        env = self.event_store_env("lock")
+        with psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
+        ) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
     def projection_engine(self) -> Engine:
         """A SQLAlchemy engine for the projection tables (created lazily by the caller)."""

@@ -19,7 +19,9 @@ from portevoix.storage import Storage
 
 def main() -> None:
     url, wallet, revenue, count = sys.argv[1], *map(UUID, sys.argv[2:4]), int(sys.argv[4])
-    ledger = Ledger(env=Storage(url).event_store_env("ledger"))
+    storage = Storage(url)
+    with storage.schema_lock():
+        ledger = Ledger(env=storage.event_store_env("ledger"))
     reserved = refused = 0
     for _ in range(count):
         try:
