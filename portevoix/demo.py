@@ -11,9 +11,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid5
 
 from portevoix.ledger.packs import Tier
-from portevoix.platform.prices import RETAIL as RETAIL_LEVEL
 from portevoix.platform.prices import SMS, VOICE, PriceEntry
-from portevoix.platform.prices import WHOLESALE as WHOLESALE_LEVEL
 from portevoix.services import Services
 from portevoix.tenants.customers import customer_id_for
 from portevoix.tenants.errors import EmailTakenError
@@ -59,7 +57,7 @@ class DemoLogin:
 
 def seed(services: Services) -> list[DemoLogin]:
     """Create (or find again) the demo tenants, users, tariffs and movements."""
-    tenancy, ledger, pricing = services.tenancy, services.ledger, services.pricing
+    tenancy, ledger, price_book = services.tenancy, services.ledger, services.price_book
     logins: list[DemoLogin] = []
 
     def user(tenant_id: UUID, tenant: str, email: str, name: str, role: str = "owner") -> None:
@@ -74,8 +72,8 @@ def seed(services: Services) -> list[DemoLogin]:
     tenancy.create_platform("Portevoix")
     user(PLATFORM_ID, "platform", "admin@portevoix.example", "Platform operator")
     wholesale = ledger.publish_tariff(PLATFORM_ID, "wholesale", "SMS", "EUR", 4, WHOLESALE)
-    wholesale_prices = pricing.publish_price_list(PLATFORM_ID, "wholesale", WHOLESALE_LEVEL,
-                                                  "SMS", 3, WHOLESALE_PRICES, PRICES_FROM)
+    wholesale_prices = price_book.publish(PLATFORM_ID, "wholesale", WHOLESALE_PRICES,
+                                          PRICES_FROM)
 
     resellers = {
         "smsplus": ("SMS Plus", "contact@smsplus.example", 400_000),
@@ -94,9 +92,9 @@ def seed(services: Services) -> list[DemoLogin]:
             ledger.confirm_payment(purchase, "finance@portevoix.example")
         retail[slug] = ledger.publish_tariff(reseller_id, "standard", "SMS", "EUR", 4,
                                                   PACK_TIERS)
-        pricing.assign(reseller_id, wholesale_prices)
-        retail_prices[slug] = pricing.publish_price_list(reseller_id, "packs", RETAIL_LEVEL,
-                                                         "SMS", 3, RETAIL_PRICES, PRICES_FROM)
+        price_book.assign(reseller_id, wholesale_prices)
+        retail_prices[slug] = price_book.publish(reseller_id, "packs", RETAIL_PRICES,
+                                                 PRICES_FROM)
 
     customers = [
         ("smsplus", "mairie-villeneuve", "Mairie de Villeneuve", "sms@villeneuve.example",
@@ -110,7 +108,7 @@ def seed(services: Services) -> list[DemoLogin]:
         customer_id = tenancy.create_customer(reseller_ids[reseller], slug, name, email)
         user(customer_id, f"{reseller}/{slug}", email, f"{name} owner")
         buy(tenancy.wallet_of(customer_id), retail[reseller], pack, method, f"{slug}:pack")
-        pricing.assign(customer_id, retail_prices[reseller])
+        price_book.assign(customer_id, retail_prices[reseller])
 
     villeneuve = customer_id_for(reseller_ids["smsplus"], "mairie-villeneuve")
     user(villeneuve, "smsplus/mairie-villeneuve", "compta@villeneuve.example", "Comptabilité",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from portevoix.ledger.services import Ledger
+from portevoix.platform.price_book import PriceBook
 from portevoix.platform.pricing import Pricing
 from portevoix.platform.quoting import Quoting
 from portevoix.projections.balances import Balances
@@ -30,6 +31,7 @@ class Services:
     tenancy: Tenancy
     pricing: Pricing
     quoting: Quoting
+    price_book: PriceBook
     engine: Engine
     runners: list[ProjectionRunner]
     _follower: threading.Thread | None = field(default=None, repr=False)
@@ -76,5 +78,5 @@ def build_services(settings: Settings) -> Services:
         ]
         for runner in runners:
             runner.create_tables()
-    quoting = Quoting(pricing, tenancy)
-    return Services(settings, ledger, tenancy, pricing, quoting, engine, runners)
+    return Services(settings, ledger, tenancy, pricing, Quoting(pricing, tenancy),
+                    PriceBook(pricing, tenancy), engine, runners)

@@ -11,7 +11,7 @@ import click
 from portevoix.cli import refs
 from portevoix.cli.app import Context, cli, emit, json_option, pass_context, refusal_as_usage
 from portevoix.ledger.amounts import format_amount, parse_amount
-from portevoix.platform.prices import LEVELS, SMS, PriceEntry, price_list_id_for
+from portevoix.platform.prices import SMS, PriceEntry, price_list_id_for
 from portevoix.projections.price_lists import prices as price_rows
 
 entry_option = click.option(
@@ -59,19 +59,18 @@ def prices() -> None:
 @prices.command("publish")
 @click.argument("owner_ref")
 @click.argument("name")
-@click.option("--level", type=click.Choice(LEVELS), required=True)
 @entry_option
 @effective_option
 @accept_option
 @pass_context
-def publish(context: Context, owner_ref: str, name: str, level: str, entries: tuple[str, ...],
+def publish(context: Context, owner_ref: str, name: str, entries: tuple[str, ...],
             effective: datetime | None, accept_below_wholesale: bool) -> None:
-    """Publish OWNER_REF's price list NAME."""
+    """Publish OWNER_REF's price list NAME: wholesale for the platform, retail for a
+    reseller."""
     services = context.services
-    platform = services.tenancy.platform()
-    list_id = services.pricing.publish_price_list(
-        refs.tenant_id(services.tenancy, owner_ref), name, level, platform.unit, platform.scale,
-        _entries(context, entries), _moment(effective), accept_below_wholesale,
+    list_id = services.price_book.publish(
+        refs.tenant_id(services.tenancy, owner_ref), name, _entries(context, entries),
+        _moment(effective), accept_below_wholesale,
     )
     click.echo(f"price list {owner_ref}/{name} {list_id}")
 
@@ -99,8 +98,8 @@ def revise(context: Context, list_ref: str, entries: tuple[str, ...],
 def assign(context: Context, tenant_ref: str, list_ref: str) -> None:
     """Charge TENANT_REF by the list."""
     services = context.services
-    services.pricing.assign(refs.tenant_id(services.tenancy, tenant_ref),
-                            _list_id(context, list_ref))
+    services.price_book.assign(refs.tenant_id(services.tenancy, tenant_ref),
+                               _list_id(context, list_ref))
     click.echo(f"{tenant_ref} is charged by {list_ref}")
 
 

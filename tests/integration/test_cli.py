@@ -99,9 +99,9 @@ def test_rebuilding_projections_keeps_the_balances(run) -> None:
 
 
 def test_prices_published_and_assigned_quote_a_send(run) -> None:
-    assert run("prices", "publish", "platform", "wholesale", "--level", "wholesale",
+    assert run("prices", "publish", "platform", "wholesale",
                "--entry", "FR=0.8", "--entry", "TN=2", "--effective", "2026-01-01").exit_code == 0
-    assert run("prices", "publish", "smsplus", "packs", "--level", "retail", "--entry", "FR=1",
+    assert run("prices", "publish", "smsplus", "packs", "--entry", "FR=1",
                "--entry", "TN/ooredoo-tn=2.3", "--entry", "TN=2.5",
                "--effective", "2026-01-01").exit_code == 0
     run("prices", "assign", "smsplus", "platform/wholesale")
@@ -117,11 +117,11 @@ def test_prices_published_and_assigned_quote_a_send(run) -> None:
 
 
 def test_a_retail_price_below_wholesale_is_refused_with_exit_3(run) -> None:
-    run("prices", "publish", "platform", "wholesale", "--level", "wholesale",
+    run("prices", "publish", "platform", "wholesale",
         "--entry", "FR=0.8", "--effective", "2026-01-01")
     run("prices", "assign", "smsplus", "platform/wholesale")
 
-    result = run("prices", "publish", "smsplus", "packs", "--level", "retail",
+    result = run("prices", "publish", "smsplus", "packs",
                  "--entry", "FR=0.5", "--effective", "2026-01-01")
 
     assert result.exit_code == REFUSED
@@ -129,7 +129,7 @@ def test_a_retail_price_below_wholesale_is_refused_with_exit_3(run) -> None:
 
 
 def test_the_packs_table_answers_by_operator_prefix(run) -> None:
-    run("prices", "publish", "smsplus", "packs", "--level", "retail", "--entry", "FR=1",
+    run("prices", "publish", "smsplus", "packs", "--entry", "FR=1",
         "--entry", "TN/ooredoo-tn=2.3", "--entry", "TN=2.5", "--effective", "2026-01-01")
 
     shown = json.loads(run("prices", "show", "smsplus/packs", "--prefix", "+216 20",
