@@ -15,6 +15,7 @@ from portevoix.ledger.services import Ledger
 from portevoix.platform.price_book import PriceBook
 from portevoix.platform.pricing import Pricing
 from portevoix.platform.quoting import Quoting
+from portevoix.platform.routing import Routing
 from portevoix.projections.balances import Balances
 from portevoix.projections.price_lists import PriceLists
 from portevoix.projections.tenancy import TenancyDirectory
@@ -30,6 +31,7 @@ class Services:
     ledger: Ledger
     tenancy: Tenancy
     pricing: Pricing
+    routing: Routing
     quoting: Quoting
     price_book: PriceBook
     engine: Engine
@@ -58,7 +60,7 @@ class Services:
         self._stopping.set()
         if self._follower is not None:
             self._follower.join(timeout=5)
-        for app in (self.ledger, self.tenancy, self.pricing):
+        for app in (self.ledger, self.tenancy, self.pricing, self.routing):
             app.close()
         self.engine.dispose()
 
@@ -70,6 +72,7 @@ def build_services(settings: Settings) -> Services:
         ledger = Ledger(env=storage.event_store_env("ledger", cache))
         tenancy = Tenancy(ledger, env=storage.event_store_env("tenants", cache))
         pricing = Pricing(env=storage.event_store_env("pricing", cache))
+        routing = Routing(env=storage.event_store_env("routing", cache))
         engine = storage.projection_engine()
         runners = [
             ProjectionRunner(ledger, Balances(), engine),
@@ -78,5 +81,5 @@ def build_services(settings: Settings) -> Services:
         ]
         for runner in runners:
             runner.create_tables()
-    return Services(settings, ledger, tenancy, pricing, Quoting(pricing, tenancy),
+    return Services(settings, ledger, tenancy, pricing, routing, Quoting(pricing, tenancy),
                     PriceBook(pricing, tenancy), engine, runners)

@@ -14,11 +14,14 @@ from portevoix.ledger.amounts import format_amount
 from portevoix.ledger.errors import InsufficientFundsError, LedgerError
 from portevoix.platform.messages import MessageError
 from portevoix.platform.prices import PriceListError
+from portevoix.platform.routes import RouteError
 from portevoix.services import Services, build_services
 from portevoix.settings import Settings
 from portevoix.tenants.errors import TenancyError
 
 REFUSED = 3  # exit status of a command the ledger or tenancy rules refused
+# What the domain refuses, each with a message for people: a refusal, not a crash.
+REFUSALS = (LedgerError, TenancyError, PriceListError, MessageError, RouteError)
 
 
 class Context:
@@ -48,7 +51,7 @@ class RefusalsExit(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (LedgerError, TenancyError, PriceListError, MessageError) as error:
+        except REFUSALS as error:
             click.echo(f"error: {describe(ctx.obj, error)}", err=True)
             sys.exit(REFUSED)
 
@@ -90,5 +93,5 @@ def refusal_as_usage(param: str) -> Iterator[None]:
     """Turn a refusal while reading an argument into a usage error naming the argument."""
     try:
         yield
-    except (LedgerError, TenancyError, PriceListError) as error:
+    except REFUSALS as error:
         raise click.BadParameter(str(error), param_hint=param) from None

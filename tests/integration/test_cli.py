@@ -136,3 +136,23 @@ def test_the_packs_table_answers_by_operator_prefix(run) -> None:
                            "--json").output)
 
     assert [(r["operator"], r["price"]) for r in shown] == [("*", "2.500"), ("ooredoo-tn", "2.300")]
+
+
+def test_routes_are_configured_listed_and_disabled(run) -> None:
+    assert run("route", "configure", "france", "--host", "127.0.0.1", "--port", "2775",
+               "--system-id", "portevoix", "--password", "secret", "--cover", "FR",
+               "--cover", "*:900", "--tps", "50").exit_code == 0
+    run("route", "enable", "france", "--off")
+
+    [listed] = json.loads(run("route", "list", "--json").output)
+
+    assert (listed["name"], listed["tps"], listed["enabled"]) == ("france", 50, False)
+    assert "password" not in listed
+
+
+def test_an_invalid_route_is_refused_with_exit_3(run) -> None:
+    result = run("route", "configure", "france", "--host", "127.0.0.1", "--port", "2775",
+                 "--system-id", "portevoix", "--password", "much-too-long", "--cover", "FR")
+
+    assert result.exit_code == REFUSED
+    assert "password at most 8" in result.output
