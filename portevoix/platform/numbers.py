@@ -18,35 +18,43 @@ So a number of that zone that is not valid under the calling code it was written
 under another of the zone's ("0696123456" in France, "+33 696 ...") is read under that one.
 
 Speed: a quote reads 100,000 numbers, and phonenumbers does ~30,000 a second. Readings are
-cached per cleaned string, and the common case skips the library: from its metadata we build
-once per region one regular expression per number length, whose alternatives are the number
-types in the order phonenumbers tries them, so one ``fullmatch`` says whether a number is valid
-and of which type. Anything that fast path does not settle exactly as the library would (a
-trunk prefix written after the calling code, national prefix transforms, non-geographic
-codes) goes through phonenumbers itself; property tests hold the two paths to the same
-answers.
+cached per cleaned string, and the common case skips the library: a number split into calling
+code and national significant number is classified against the plans compiled in
+:mod:`portevoix.platform.numbering`. Anything that fast path does not settle exactly as the
+library would (a trunk prefix written after the calling code, national prefix transforms,
+carrier selection codes, non-geographic codes) goes through phonenumbers itself
+(``numbering.by_library``); property tests hold the two paths to the same answers.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import (
-    COUNTRY_CODE_TO_REGION_CODE,
-    NumberParseException,
-    PhoneMetadata,
-    PhoneNumberDesc,
-    PhoneNumberType,
-    shortnumberinfo,
-)
+from phonenumbers import NumberParseException, PhoneMetadata, shortnumberinfo
 
+from portevoix.platform.numbering import (
+    LANDLINE,
+    MOBILE,
+    PREMIUM_RATE,
+    SHARED_COST,
+    Plan,
+    Reading,
+    by_library,
+    calling_code,
+    classify,
+    plans_of,
+)
 from portevoix.platform.operators import UNKNOWN, Operator, original_operator
+
+__all__ = [  # MOBILE and LANDLINE are numbering's, public here too
+    "EMPTY", "INVALID", "LANDLINE", "MOBILE", "NOT_A_NUMBER", "NOT_MOBILE", "OVERSEAS",
+    "PREMIUM_OR_SHORT_CODE", "TOO_LONG", "TOO_SHORT", "UNKNOWN_COUNTRY",
+    "Destination", "NumberParser", "Recipient", "Rejection",
+]
 
 # Why a number is refused.
 EMPTY = "empty"
@@ -58,31 +66,8 @@ INVALID = "invalid"  # a possible length, but no number of the country looks lik
 NOT_MOBILE = "not_mobile"  # a landline (or VoIP, toll-free...) where only mobiles will do
 PREMIUM_OR_SHORT_CODE = "premium_or_short_code"  # premium rate, shared cost, short codes
 
-# Lines, from phonenumbers' number types. Premium-rate and shared-cost numbers are refused.
-MOBILE = "mobile"
-LANDLINE = "landline"
-_PREMIUM_RATE, _SHARED_COST = "premium_rate", "shared_cost"
-_LINE_OF_TYPE = {
-    PhoneNumberType.MOBILE: MOBILE,
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: MOBILE,  # the US and Canada: cannot tell, so mobile
-    PhoneNumberType.FIXED_LINE: LANDLINE,
-    PhoneNumberType.PREMIUM_RATE: _PREMIUM_RATE,
-    PhoneNumberType.TOLL_FREE: "toll_free",
-    PhoneNumberType.SHARED_COST: _SHARED_COST,
-    PhoneNumberType.VOIP: "voip",
-    PhoneNumberType.PERSONAL_NUMBER: "personal",
-    PhoneNumberType.PAGER: "pager",
-    PhoneNumberType.UAN: "uan",
-    PhoneNumberType.VOICEMAIL: "voicemail",
-}
-# The types phonenumbers checks before fixed line and mobile, in its order
-# (phonenumberutil._number_type_helper): the first that matches is the number's type.
-_SPECIAL_TYPES = (
-    ("premium_rate", _PREMIUM_RATE), ("toll_free", "toll_free"), ("shared_cost", _SHARED_COST),
-    ("voip", "voip"), ("personal_number", "personal"), ("pager", "pager"), ("uan", "uan"),
-    ("voicemail", "voicemail"),
-)
-# phonenumbers looks the carrier up for these lines only.
+# Lines are numbering's names for phonenumbers' number types; premium-rate and shared-cost
+# numbers are refused. phonenumbers looks the carrier up for these lines only.
 _OPERATOR_LINES = frozenset({MOBILE, "pager"})
 
 # French overseas destinations: sending there needs an account option (result code 93).
@@ -90,7 +75,6 @@ OVERSEAS = frozenset({"GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF"
 # Calling codes sharing the French 9-digit plan (ARCEP): a number is homed by its digits.
 _FRENCH_ZONE = ("33", "590", "594", "596", "262")
 
-_CALLING_CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
 _MIN_NSN, _MAX_NSN = 2, 17  # phonenumbers' bounds on a national significant number
 _MAX_DIGITS = 32  # longer input is refused before anything else looks at it
 _SEPARATORS = dict.fromkeys(
@@ -146,148 +130,12 @@ class Rejection:
     detail: str
 
 
-class _Reading(NamedTuple):
-    """One way of reading digits: a calling code and a national significant number, the
-    region and line when valid ("" when not), or why they could not be read at all."""
-
-    code: str
-    nsn: str
-    region: str = ""
-    line: str = ""
-    fault: str = ""
-
-
-class _Plan:
-    """One region's numbering plan, compiled from phonenumbers' metadata for the fast path."""
-
-    def __init__(self, metadata: PhoneMetadata) -> None:
-        general = metadata.general_desc
-        if general is None or general.national_number_pattern is None:
-            raise ValueError(f"phonenumbers has no general description for {metadata.id}")
-        self.region: str = metadata.id
-        self.code = str(metadata.country_code)
-        self.lengths = tuple(n for n in general.possible_length if n > 0)
-        self.local_lengths = frozenset(general.possible_length_local_only)
-        self.general = re.compile(general.national_number_pattern)
-        self.leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
-        self.trunk = metadata.national_prefix or ""
-        self.trunk_pattern = _compiled(metadata.national_prefix_for_parsing)
-        self.trunk_groups = self.trunk_pattern.groups if self.trunk_pattern is not None else 0
-        self.transforms = bool(metadata.national_prefix_transform_rule)
-        self._idd = _compiled(metadata.international_prefix)
-        self._by_length = {n: _types_of_length(metadata, general, n) for n in self.lengths}
-
-    def line(self, nsn: str) -> str:
-        """The line type of a national significant number, "" when it is not a valid one."""
-        entry = self._by_length.get(len(nsn))
-        if entry is None:
-            return ""
-        pattern, lines = entry
-        found = pattern.fullmatch(nsn)
-        return lines[found.lastgroup] if found is not None and found.lastgroup else ""
-
-    def idd_end(self, digits: str) -> int:
-        """How many leading digits are this region's international prefix ("00"), or 0.
-
-        A calling code never starts with 0, so phonenumbers does not take "00" followed by 0
-        for an international prefix either."""
-        found = self._idd.match(digits) if self._idd is not None else None
-        end = found.end() if found is not None else 0
-        return end if end and digits[end : end + 1] not in ("", "0") else 0
-
-    def accepts_length(self, nsn: str) -> bool:
-        """Whether phonenumbers would keep ``nsn`` after stripping a trunk prefix from it:
-        not too short, not a local-only length, not between possible lengths."""
-        n, lengths = len(nsn), self.lengths
-        return bool(lengths) and n not in self.local_lengths and (n in lengths or n > lengths[-1])
-
-
-def _types_of_length(
-    metadata: PhoneMetadata, general: PhoneNumberDesc, length: int
-) -> tuple[re.Pattern[str], dict[str, str]] | None:
-    """One pattern for numbers of ``length`` digits: valid ones only (the general description
-    as a lookahead), then a named group per type in phonenumbers' order of checks; None when
-    no number has that length."""
-    if not _has_length(general, length):
-        return None
-    types = list(_SPECIAL_TYPES)
-    if metadata.same_mobile_and_fixed_line_pattern:
-        types.append(("fixed_line", MOBILE))  # phonenumbers: FIXED_LINE_OR_MOBILE
-    else:
-        # Mobile before fixed line: a number matching both is FIXED_LINE_OR_MOBILE to
-        # phonenumbers, "mobile" to us, as is one matching mobile only.
-        types += [("mobile", MOBILE), ("fixed_line", LANDLINE)]
-    alternatives: list[str] = []
-    lines: dict[str, str] = {}
-    for attribute, line in types:
-        desc: PhoneNumberDesc | None = getattr(metadata, attribute)
-        if desc is None or desc.national_number_pattern is None or not _has_length(desc, length):
-            continue
-        name = f"t{len(alternatives)}"
-        alternatives.append(f"(?P<{name}>{desc.national_number_pattern})")
-        lines[name] = line
-    if not alternatives:
-        return None
-    valid = f"(?=(?:{general.national_number_pattern})\\Z)"
-    return re.compile(valid + "(?:" + "|".join(alternatives) + ")"), lines
-
-
-def _has_length(desc: PhoneNumberDesc, length: int) -> bool:
-    # phonenumbers: a description without possible lengths takes the general description's.
-    return not desc.possible_length or length in desc.possible_length
-
-
-def _compiled(pattern: str | None) -> re.Pattern[str] | None:
-    return re.compile(pattern) if pattern else None
-
-
-_PLANS: dict[str, tuple[_Plan, ...]] = {}
-
-
-def _plans(code: str) -> tuple[_Plan, ...]:
-    """The plans of a calling code's regions, main region first; () for non-geographic
-    codes (+800, +882...), which only phonenumbers reads."""
-    plans = _PLANS.get(code)
-    if plans is None:
-        regions = COUNTRY_CODE_TO_REGION_CODE.get(int(code), ())
-        metadata = [PhoneMetadata.metadata_for_region(region) for region in regions]
-        plans = _PLANS[code] = tuple(_Plan(m) for m in metadata if m is not None)
-    return plans
-
-
-def _classify(code: str, nsn: str) -> _Reading:
-    """Region and line of a national significant number, chosen as phonenumbers'
-    ``region_code_for_number`` does: the only region, else the first whose leading digits
-    match or under which the number is valid."""
-    plans = _plans(code)
-    if len(plans) == 1:
-        plan = plans[0]
-        line = plan.line(nsn)
-        return _Reading(code, nsn, plan.region if line else "", line)
-    for plan in plans:
-        if plan.leading is not None:
-            if plan.leading.match(nsn):
-                line = plan.line(nsn)
-                return _Reading(code, nsn, plan.region if line else "", line)
-        else:
-            line = plan.line(nsn)
-            if line:
-                return _Reading(code, nsn, plan.region, line)
-    return _Reading(code, nsn)
-
-
-def _by_library(text: str, region: str | None) -> _Reading:
-    """The full phonenumbers path, for what the fast path leaves to it."""
+def _by_library(text: str, region: str | None) -> Reading:
+    """The full phonenumbers path (``numbering.by_library``), its parse errors as faults."""
     try:
-        number = phonenumbers.parse(text, region)
+        return by_library(text, region)
     except NumberParseException as error:
-        return _Reading("", "", fault=_PARSE_ERRORS.get(error.error_type, NOT_A_NUMBER))
-    code = str(number.country_code)
-    nsn = phonenumbers.national_significant_number(number)
-    if not phonenumbers.is_valid_number(number):
-        return _Reading(code, nsn)
-    found = phonenumbers.region_code_for_number(number) or ""
-    return _Reading(code, nsn, found, _LINE_OF_TYPE[phonenumbers.number_type(number)])
+        return Reading("", "", fault=_PARSE_ERRORS.get(error.error_type, NOT_A_NUMBER))
 
 
 # First three digits of a French-zone number -> the zone code it last proved valid under:
@@ -296,47 +144,39 @@ def _by_library(text: str, region: str | None) -> _Reading:
 _ZONE_HINTS: dict[str, str] = {}
 
 
-def _rehomed(reading: _Reading) -> _Reading:
+def _rehomed(reading: Reading) -> Reading:
     """A French-zone number invalid under its calling code, read under the zone's others."""
     nsn = reading.nsn
     if reading.line or reading.fault or reading.code not in _FRENCH_ZONE or len(nsn) != 9:
         return reading
     for code in (_ZONE_HINTS.get(nsn[:3], reading.code), *_FRENCH_ZONE):
         if code != reading.code:
-            other = _classify(code, nsn)
+            other = classify(code, nsn)
             if other.line:
                 _ZONE_HINTS[nsn[:3]] = code
                 return other
     return reading
 
 
-def _international(digits: str) -> _Reading:
+def _international(digits: str) -> Reading:
     """Digits that start with a calling code (after "+" or "00", or bare)."""
     if len(digits) <= _MIN_NSN:
-        return _Reading("", digits, fault=TOO_SHORT)
-    code = _calling_code(digits)
+        return Reading("", digits, fault=TOO_SHORT)
+    code = calling_code(digits)
     if not code:
-        return _Reading("", digits, fault=UNKNOWN_COUNTRY)
-    plans, nsn = _plans(code), digits[len(code) :]
+        return Reading("", digits, fault=UNKNOWN_COUNTRY)
+    plans, nsn = plans_of(code), digits[len(code) :]
     # A trunk prefix after the calling code ("+33 0612...") is stripped by phonenumbers under
     # conditions of its own; non-geographic codes have no region plan: leave both to it.
     if not plans or (plans[0].trunk_pattern is not None and plans[0].trunk_pattern.match(nsn)):
         return _rehomed(_by_library("+" + digits, None))
     if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
-        return _Reading(code, nsn, fault=TOO_SHORT if len(nsn) < _MIN_NSN else TOO_LONG)
-    reading = _classify(code, nsn)
+        return Reading(code, nsn, fault=TOO_SHORT if len(nsn) < _MIN_NSN else TOO_LONG)
+    reading = classify(code, nsn)
     return reading if reading.line else _rehomed(reading)
 
 
-def _calling_code(digits: str) -> str:
-    """The calling code ``digits`` start with, "" if none: no code is a prefix of another."""
-    for code in (digits[:1], digits[:2], digits[:3]):
-        if code in _CALLING_CODES:
-            return code
-    return ""
-
-
-def _national(home: _Plan, digits: str) -> _Reading:
+def _national(home: Plan, digits: str) -> Reading:
     """Digits as dialled within the default country ``home``, read as phonenumbers reads them."""
     if home.transforms or digits.startswith(home.code):
         # Prefix transforms, or a calling code the library may find without "+": its job.
@@ -354,12 +194,12 @@ def _national(home: _Plan, digits: str) -> _Reading:
             if viable and home.accepts_length(stripped):
                 nsn = stripped
     if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
-        return _Reading(home.code, nsn, fault=TOO_SHORT if len(nsn) < _MIN_NSN else TOO_LONG)
-    reading = _classify(home.code, nsn)
+        return Reading(home.code, nsn, fault=TOO_SHORT if len(nsn) < _MIN_NSN else TOO_LONG)
+    reading = classify(home.code, nsn)
     return reading if reading.line else _rehomed(_short_code_or(home, reading, digits))
 
 
-def _short_code_or(home: _Plan, reading: _Reading, digits: str) -> _Reading:
+def _short_code_or(home: Plan, reading: Reading, digits: str) -> Reading:
     """``reading``, unless ``digits`` are too short for a number and a short code of ``home``
     ("36180", "3949"): the library knows short codes, and they are rare enough to ask it."""
     if reading.line or reading.fault or len(digits) >= home.lengths[0]:
@@ -380,7 +220,7 @@ _Accepted = tuple[str, str, str, str]
 _Refused = tuple[str, str]
 
 
-def _decide(home: _Plan, key: str) -> _Accepted | _Refused:
+def _decide(home: Plan, key: str) -> _Accepted | _Refused:
     """Read a cleaned string relative to the default country ``home`` (see the module's
     docstring for the order of readings)."""
     if not key:
@@ -408,7 +248,7 @@ def _decide(home: _Plan, key: str) -> _Accepted | _Refused:
     return _verdict(reading if reading.line else _or_valid(reading, _national(home, key)))
 
 
-def _or_valid(first: _Reading, then: _Reading) -> _Reading:
+def _or_valid(first: Reading, then: Reading) -> Reading:
     """The second reading if it is valid, else the first one, whose fault is reported."""
     return then if then.line else first
 
@@ -429,13 +269,13 @@ def _new_destination(region: str, operator: Operator, prefix: str) -> Destinatio
     )
 
 
-def _verdict(reading: _Reading) -> _Accepted | _Refused:
+def _verdict(reading: Reading) -> _Accepted | _Refused:
     code, nsn, region, line = reading.code, reading.nsn, reading.region, reading.line
     if reading.fault:
         return reading.fault, _describe(reading)
     if not line:
         return _invalid(reading)
-    if line in (_PREMIUM_RATE, _SHARED_COST):
+    if line in (PREMIUM_RATE, SHARED_COST):
         kind = line.replace("_", "-")
         return PREMIUM_OR_SHORT_CODE, f"+{code}{nsn} is a {kind} number in {region}: a service"
     prefix = ""
@@ -462,7 +302,7 @@ class NumberParser:
         self.default_country: str = metadata.id
         # The cache holds the plan, not the parser: no cycle keeps a dropped parser's cache.
         self._read: Callable[[str], _Accepted | _Refused] = lru_cache(maxsize=cache_size)(
-            partial(_decide, _Plan(metadata))
+            partial(_decide, Plan(metadata))
         )
 
     def parse(self, raw: str, mobile_only: bool = True) -> Recipient | Rejection:
@@ -488,9 +328,9 @@ def _ascii(key: str) -> str:
     )
 
 
-def _invalid(reading: _Reading) -> _Refused:
+def _invalid(reading: Reading) -> _Refused:
     """Too short, too long or invalid, against the lengths of the calling code's main region."""
-    plans = _plans(reading.code)
+    plans = plans_of(reading.code)
     lengths = plans[0].lengths if plans else ()
     region = plans[0].region if plans else f"+{reading.code}"
     n = len(reading.nsn)
@@ -502,7 +342,7 @@ def _invalid(reading: _Reading) -> _Refused:
     return INVALID, f"+{reading.code} {reading.nsn} is no valid number in {region}"
 
 
-def _describe(reading: _Reading) -> str:
+def _describe(reading: Reading) -> str:
     fault, digits = reading.fault, reading.code + reading.nsn
     if fault == UNKNOWN_COUNTRY:
         return f"no country has a calling code at the start of {digits}"
