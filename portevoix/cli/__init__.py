@@ -7,7 +7,7 @@ exits with status 2.
 
 from __future__ import annotations
 
-from portevoix.cli import credit, platform, prices, routes, tenants  # noqa: F401 (each registers its commands)
+from portevoix.cli import credit, platform, prices, routes, smsc, tenants  # noqa: F401 (each registers its commands)
 from portevoix.cli.app import REFUSED, cli
 
 
