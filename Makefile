@@ -17,6 +17,7 @@ run: $(STAMP)
 
 ## Install and run the whole suite (SQLite and PostgreSQL).
 test: $(STAMP)
+	npm ci --silent --prefix tests/interop/node
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
