@@ -25,6 +25,8 @@ def route() -> None:
 @click.option("--bind-mode", type=click.Choice(BIND_MODES), default=BIND_MODES[0])
 @click.option("--tls", is_flag=True)
 @click.option("--window", type=int, default=64, show_default=True)
+@click.option("--binds", type=int, default=1, show_default=True,
+              help="Connections kept up (each with its window).")
 @click.option("--tps", type=int, default=None, help="Segments per second (default: no limit).")
 @click.option("--data-coding", "data_codings", type=click.Choice(["0", "3", "8"]),
               multiple=True, default=("0", "8"), show_default=True)
@@ -36,7 +38,7 @@ def route() -> None:
 @pass_context
 def configure(context: Context, name: str, host: str, port: int, system_id: str,
               password: str, system_type: str, bind_mode: str, tls: bool, window: int,
-              tps: int | None, data_codings: tuple[str, ...], use_payload: bool,
+              binds: int, tps: int | None, data_codings: tuple[str, ...], use_payload: bool,
               response_id_base: str, receipt_id_base: str, covers: tuple[str, ...]) -> None:
     """Add route NAME, or replace its configuration."""
     try:
@@ -45,7 +47,8 @@ def configure(context: Context, name: str, host: str, port: int, system_id: str,
         raise click.BadParameter(str(error), param_hint="--cover") from None
     context.services.routing.configure(RouteSpec(
         name=name, host=host, port=port, system_id=system_id, password=password,
-        system_type=system_type, bind_mode=bind_mode, tls=tls, window=window, tps=tps,
+        system_type=system_type, bind_mode=bind_mode, tls=tls, window=window, binds=binds,
+        tps=tps,
         data_codings=tuple(int(dc) for dc in data_codings), use_payload=use_payload,
         response_id_base=response_id_base, receipt_id_base=receipt_id_base, coverage=covered,
     ))

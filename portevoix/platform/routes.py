@@ -75,6 +75,7 @@ class RouteSpec:
     bind_mode: str = TRANSCEIVER
     tls: bool = False
     window: int = 64
+    binds: int = 1
     tps: int | None = None
     enquire_link_s: int = 30
     data_codings: tuple[int, ...] = (0x00, 0x08)
@@ -100,6 +101,8 @@ class RouteSpec:
             return f"bind mode is one of {', '.join(BIND_MODES)}"
         if not 1 <= self.window <= 1000:
             return "window is 1..1000 outstanding submits"
+        if not 1 <= self.binds <= 16:
+            return "binds is 1..16 connections"
         if self.tps is not None and self.tps <= 0:
             return "tps is a positive number of segments per second, or none"
         if not self.data_codings or not set(self.data_codings) <= DATA_CODINGS:

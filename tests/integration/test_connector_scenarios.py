@@ -487,3 +487,22 @@ def test_close_waits_for_every_outcome_then_refuses_new_messages(start_smsc):
     assert all(isinstance(outcome, Accepted) for outcome in outcomes)
     assert not bound
     check_verdicts(messages, outcomes, smsc.record)
+
+
+def test_several_binds_share_the_work_and_every_receipt_finds_its_message(start_smsc):
+    smsc = start_smsc()
+    messages = batch(600)
+
+    async def scenario(session: Session) -> tuple[list[Outcome], bool, set[str]]:
+        bound = session.connector.bound
+        outcomes = await session.connector.submit_many(messages)
+        await session.wait_for(lambda: len(session.reports) == len(messages))
+        return outcomes, bound, {report.message_id for report in session.reports}
+
+    outcomes, bound, reported = run(config(smsc.port, binds=3), scenario)
+
+    assert bound and smsc.counters.binds == 3
+    assert all(isinstance(outcome, Accepted) for outcome in outcomes)
+    assert reported == {message.message_id for message in messages}
+    assert len({entry.sequence for entry in smsc.record}) < len(messages)  # spread over binds
+    check_verdicts(messages, outcomes, smsc.record)

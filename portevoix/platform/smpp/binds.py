@@ -18,6 +18,7 @@ from portevoix.platform.smpp.receipts import ID_BASES
 TRANSCEIVER, TRANSMITTER_RECEIVER = "transceiver", "transmitter_receiver"
 MODES = (TRANSCEIVER, TRANSMITTER_RECEIVER)
 # The binds of each mode: (bind command, whether submits go through it).
+MAX_BINDS = 16
 ROLES: dict[str, tuple[tuple[int, bool], ...]] = {
     TRANSCEIVER: ((pdu.BIND_TRANSCEIVER, True),),
     TRANSMITTER_RECEIVER: ((pdu.BIND_TRANSMITTER, True), (pdu.BIND_RECEIVER, False)),
@@ -66,6 +67,7 @@ class BindConfig:
     mode: str = TRANSCEIVER
     tls: ssl.SSLContext | None = None
     window: int = 64
+    binds: int = 1
     tps: float | None = None
     enquire_link_s: float = 30.0
     response_timeout_s: float = 10.0
@@ -84,11 +86,18 @@ class BindConfig:
     throttle_pause_max_s: float = 5.0
     receipt_hold_s: float = 30.0
 
+    @property
+    def roles(self) -> tuple[tuple[int, bool], ...]:
+        """The binds to keep up: ``binds`` times the mode's (one transceiver, or a
+        transmitter and a receiver), each as (bind command, sends submits)."""
+        return ROLES[self.mode] * self.binds
+
     def __post_init__(self) -> None:
         checks = (
             ("mode", self.mode in MODES, f"one of {', '.join(MODES)}"),
             ("port", 0 < self.port < 65536, "1..65535"),
             ("window", self.window >= 1, "at least 1"),
+            ("binds", 1 <= self.binds <= MAX_BINDS, f"1..{MAX_BINDS}"),
             ("tps", self.tps is None or self.tps > 0, "positive, or None for no limit"),
             ("enquire_link_s", self.enquire_link_s > 0, "positive"),
             ("response_timeout_s", self.response_timeout_s > 0, "positive"),
@@ -113,7 +122,8 @@ class BindConfig:
         return cls(
             host=spec.host, port=spec.port, system_id=spec.system_id, password=spec.password,
             system_type=spec.system_type, mode=spec.bind_mode, tls=tls if spec.tls else None,
-            window=spec.window, tps=spec.tps, enquire_link_s=spec.enquire_link_s,
+            window=spec.window, binds=spec.binds, tps=spec.tps,
+            enquire_link_s=spec.enquire_link_s,
             data_codings=frozenset(spec.data_codings), use_payload=spec.use_payload,
             response_id_base=spec.response_id_base, receipt_id_base=spec.receipt_id_base,
         )

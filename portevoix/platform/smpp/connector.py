@@ -40,7 +40,7 @@ from time import monotonic
 from typing import Any
 
 from portevoix.platform.smpp import pdu
-from portevoix.platform.smpp.binds import ROLES, BindConfig, BindError, ConnectorStats
+from portevoix.platform.smpp.binds import BindConfig, BindError, ConnectorStats
 from portevoix.platform.smpp.coding import Reassembler
 from portevoix.platform.smpp.deliveries import Deliveries
 from portevoix.platform.smpp.inbound import RECEIPT, REPLY, kind, read_receipt, read_reply
@@ -87,7 +87,7 @@ class Connector:
     @property
     def bound(self) -> bool:
         """Every bind of the route is up."""
-        return len(self._links) == len(ROLES[self.config.mode])
+        return len(self._links) == len(self.config.roles)
 
     @property
     def deliveries(self) -> Deliveries:
@@ -101,9 +101,9 @@ class Connector:
             raise ConnectorClosedError(self.name, self._state)
         self._state = _RUNNING
         loop = asyncio.get_running_loop()
-        started = [loop.create_future() for _ in ROLES[self.config.mode]]
+        started = [loop.create_future() for _ in self.config.roles]
         self._tasks = [asyncio.create_task(self._supervise(command, sends, first))
-                       for (command, sends), first in zip(ROLES[self.config.mode], started,
+                       for (command, sends), first in zip(self.config.roles, started,
                                                           strict=True)]
         try:
             await asyncio.gather(*started)
