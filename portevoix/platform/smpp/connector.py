@@ -41,12 +41,12 @@ from typing import Any
 
 from portevoix.platform.smpp import pdu
 from portevoix.platform.smpp.binds import BindConfig, BindError, ConnectorStats
-from portevoix.platform.smpp.coding import Reassembler
 from portevoix.platform.smpp.deliveries import Deliveries
 from portevoix.platform.smpp.inbound import RECEIPT, REPLY, kind, read_receipt, read_reply
 from portevoix.platform.smpp.link import Link, LinkClosedError
 from portevoix.platform.smpp.outbound import Outbound
 from portevoix.platform.smpp.outbox import Outbox
+from portevoix.platform.smpp.reassembly import Reassembler
 from portevoix.platform.smpp.results import (
     DeliveryReport,
     Outcome,

@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from time import monotonic
 
 from portevoix.platform.smpp.addresses import TON_INTERNATIONAL
-from portevoix.platform.smpp.coding import CodingError, Reassembler, decode_short_message
+from portevoix.platform.smpp.coding import CodingError, decode_short_message
 from portevoix.platform.smpp.pdu import TLV_MESSAGE_PAYLOAD, ShortMessage
+from portevoix.platform.smpp.reassembly import Reassembler
 from portevoix.platform.smpp.receipts import Receipt, ReceiptError, receipt_from
 from portevoix.platform.smpp.results import Reply
 

@@ -78,6 +78,7 @@ def test_the_table_replays_to_the_same_routes(routing: Routing) -> None:
     ({"password": "far-too-long"}, "password"),
     ({"bind_mode": "receiver"}, "bind mode"),
     ({"window": 0}, "window"),
+    ({"binds": 0}, "binds"),
     ({"tps": 0}, "tps"),
     ({"data_codings": (4,)}, "data codings"),
     ({"receipt_id_base": "octal"}, "id bases"),

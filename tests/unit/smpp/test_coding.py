@@ -15,7 +15,6 @@ from portevoix.platform.smpp.coding import (
     ESM_UDHI,
     InvalidReferenceError,
     MalformedShortMessageError,
-    Reassembler,
     Segment,
     TooManyPartsError,
     UnencodableTextError,
@@ -29,6 +28,7 @@ from portevoix.platform.smpp.coding import (
     ucs2_bytes,
     ucs2_text,
 )
+from portevoix.platform.smpp.reassembly import Reassembler
 
 EMOJI = "\U0001f600"  # GRINNING FACE: the surrogate pair D83D DE00
 ARABIC = "\u0628"
