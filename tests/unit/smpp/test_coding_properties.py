@@ -15,7 +15,6 @@ from portevoix.platform.smpp.coding import (
     DC_LATIN1,
     DC_UCS2,
     ESM_UDHI,
-    Reassembler,
     decode_short_message,
     gsm7_bytes,
     gsm7_text,
@@ -23,6 +22,7 @@ from portevoix.platform.smpp.coding import (
     ucs2_bytes,
     ucs2_text,
 )
+from portevoix.platform.smpp.reassembly import Reassembler
 
 basic = st.sampled_from(sorted(GSM7_CHARS - GSM7_EXTENSION))
 extended = st.sampled_from(sorted(GSM7_EXTENSION))

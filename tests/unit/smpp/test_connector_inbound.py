@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from portevoix.platform.smpp import pdu
-from portevoix.platform.smpp.coding import Reassembler
 from portevoix.platform.smpp.inbound import OTHER, RECEIPT, REPLY, kind, read_receipt, read_reply
 from portevoix.platform.smpp.pdu import ShortMessage
+from portevoix.platform.smpp.reassembly import Reassembler
 from portevoix.platform.smpp.receipts import RECEIVED
 
 RECEIPT_TEXT = (b"id:12345 sub:001 dlvrd:001 submit date:2611221200 done date:2611221201 "
