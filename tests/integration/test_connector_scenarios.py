@@ -416,6 +416,10 @@ class GarbageSmsc:
             pdu.HEADER.pack(16, 0x00000099, 0, 7),  # unknown command
             pdu.HEADER.pack(len(cut), pdu.DELIVER_SM, 0, 8) + cut[16:],  # body cut short
             pdu.HEADER.pack(20, pdu.ENQUIRE_LINK, 0, 10) + b"oops",  # a body it cannot have
+            pdu.encode(pdu.Pdu(pdu.DELIVER_SM, 12, body=pdu.ShortMessage(  # nobody's receipt
+                "33612345678", "Portevoix", b"id:999999 sub:001 dlvrd:001 submit date:"
+                b"2611221200 done date:2611221201 stat:DELIVRD err:000 text:x",
+                esm_class=0x04))),
             pdu.HEADER.pack(0xFFFFFFFF, pdu.SUBMIT_SM_RESP, 0, 11),  # framing lost
         ))
 
@@ -449,6 +453,7 @@ def test_garbage_from_the_smsc_is_answered_and_the_connector_reconnects(caplog):
     assert answers[(pdu.GENERIC_NACK, 7)] == pdu.ESME_RINVCMDID
     assert answers[(pdu.DELIVER_SM_RESP, 8)] != pdu.ESME_ROK
     assert (pdu.ENQUIRE_LINK_RESP, 10) in answers
+    assert answers[(pdu.DELIVER_SM_RESP, 12)] == pdu.ESME_ROK  # a receipt for an unknown id
     assert pdu.ESME_RINVMSGLEN in {item.status for item in peer.received
                                    if item.command_id == pdu.GENERIC_NACK}  # the broken resp
     assert "command_length" in caplog.text
