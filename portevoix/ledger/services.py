@@ -108,15 +108,15 @@ class Ledger(Application[UUID]):
         return account
 
     def change_floor(self, account_id: UUID, floor: int) -> None:
-        self._run(lambda work: self._change(work.account(account_id), work,
+        self.run(lambda work: self._change(work.account(account_id), work,
                                             lambda a: a.change_floor(floor)))
 
     def set_low_balance_threshold(self, account_id: UUID, threshold: int | None) -> None:
-        self._run(lambda work: self._change(work.account(account_id), work,
+        self.run(lambda work: self._change(work.account(account_id), work,
                                             lambda a: a.set_low_balance_threshold(threshold)))
 
     def close_account(self, account_id: UUID) -> None:
-        self._run(lambda work: self._change(work.account(account_id), work, Account.close))
+        self.run(lambda work: self._change(work.account(account_id), work, Account.close))
 
     @staticmethod
     def _change(account: Account, work: Work, command: Callable[[Account], None]) -> None:
@@ -127,11 +127,11 @@ class Ledger(Application[UUID]):
 
     def transfer(self, order: TransferOrder) -> Transfer:
         """Record one transfer (idempotent by id)."""
-        return self._run(lambda work: work.place([order]))[0]
+        return self.run(lambda work: work.place([order]))[0]
 
     def transfer_linked(self, orders: Sequence[TransferOrder]) -> list[Transfer]:
         """Record transfers that commit together or not at all."""
-        return self._run(lambda work: work.place(orders))
+        return self.run(lambda work: work.place(orders))
 
     def execute(
         self, groups: Sequence[Sequence[TransferOrder]]
@@ -151,7 +151,7 @@ class Ledger(Application[UUID]):
                     outcomes.append(error)
             return outcomes
 
-        return self._run(run, optimistic=True)
+        return self.run(run, optimistic=True)
 
     def post(
         self, transfer_id: UUID, amount: int | None = None, settlement_id: UUID | None = None
@@ -163,19 +163,19 @@ class Ledger(Application[UUID]):
                 raise SettlementIdRequiredError(transfer_id)
             settlement_id = uuid5(transfer_id, "post")
         posting = Posting(transfer_id, amount, settlement_id)
-        return self._run(lambda work: work.post(*_posting_args(posting)))
+        return self.run(lambda work: work.post(*_posting_args(posting)))
 
     def settle(self, postings: Sequence[Posting]) -> list[Transfer | LedgerError]:
         """Many posts in one save, each succeeding or failing on its own."""
-        return self._run(lambda work: _each(postings, lambda p: work.post(*_posting_args(p))),
+        return self.run(lambda work: _each(postings, lambda p: work.post(*_posting_args(p))),
                          optimistic=True)
 
     def void(self, transfer_id: UUID) -> Transfer:
         """Release what a pending transfer still reserves (again: no change)."""
-        return self._run(lambda work: work.void(transfer_id))
+        return self.run(lambda work: work.void(transfer_id))
 
     def void_many(self, transfer_ids: Sequence[UUID]) -> list[Transfer | LedgerError]:
-        return self._run(lambda work: _each(transfer_ids, work.void), optimistic=True)
+        return self.run(lambda work: _each(transfer_ids, work.void), optimistic=True)
 
     def expire(self, transfer_ids: Sequence[UUID]) -> list[UUID]:
         """Void those of ``transfer_ids`` whose timeout has passed; returns their ids."""
@@ -189,10 +189,10 @@ class Ledger(Application[UUID]):
                     expired.append(transfer_id)
             return expired
 
-        return self._run(run)
+        return self.run(run)
 
     def get_transfer(self, transfer_id: UUID) -> Transfer:
-        return self._run(lambda work: work.transfer(transfer_id))
+        return self.run(lambda work: work.transfer(transfer_id))
 
     def grant(self, transfer_id: UUID, issuer_id: UUID, account_id: UUID, amount: int,
               reference: str = "") -> Transfer:
@@ -225,10 +225,10 @@ class Ledger(Application[UUID]):
             tariff.revise(tiers)
             work.collect(tariff)
 
-        self._run(run)
+        self.run(run)
 
     def tariff(self, tariff_id: UUID) -> PackTariff:
-        return self._run(lambda work: self._tariff(work, tariff_id))
+        return self.run(lambda work: self._tariff(work, tariff_id))
 
     @staticmethod
     def _tariff(work: Work, tariff_id: UUID) -> PackTariff:
@@ -273,7 +273,7 @@ class Ledger(Application[UUID]):
             work.add(purchase)
             return purchase
 
-        return self._run(run)
+        return self.run(run)
 
     def confirm_payment(self, purchase_id: UUID, confirmed_by: str) -> Purchase:
         """Finance saw the cheque or transfer arrive: the pending credit is posted."""
@@ -285,7 +285,7 @@ class Ledger(Application[UUID]):
             work.collect(purchase)
             return purchase
 
-        return self._run(run)
+        return self.run(run)
 
     def reject_payment(self, purchase_id: UUID, reason: str) -> Purchase:
         """The payment never came or bounced: the pending credit is voided."""
@@ -297,10 +297,10 @@ class Ledger(Application[UUID]):
             work.collect(purchase)
             return purchase
 
-        return self._run(run)
+        return self.run(run)
 
     def purchase(self, purchase_id: UUID) -> Purchase:
-        return self._run(lambda work: self._purchase(work, purchase_id))
+        return self.run(lambda work: self._purchase(work, purchase_id))
 
     @staticmethod
     def _purchase(work: Work, purchase_id: UUID) -> Purchase:
@@ -311,8 +311,12 @@ class Ledger(Application[UUID]):
 
     # The one way anything is recorded -------------------------------------------------
 
-    def _run(self, command: Callable[[Work], T], optimistic: bool = False) -> T:
-        """Run ``command`` in a Work and record its events in one save, again on collision."""
+    def run(self, command: Callable[[Work], T], optimistic: bool = False) -> T:
+        """Run ``command`` in a Work and record its events in one save, again on collision.
+
+        Other parts of the platform run their commands here too (the send pipeline records a
+        campaign with its holds, a dispatched batch with its charges): their aggregates join
+        the work with ``work.add`` and ``work.find``, and everything is saved at once."""
         deadline = time.monotonic() + RETRY_FOR_S
         attempt = 0
         while True:
