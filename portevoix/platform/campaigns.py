@@ -26,6 +26,8 @@ TEST, AWAITING_APPROVAL, SCHEDULED, DONE, CANCELLED = (
 # What became of each message at dispatch.
 PENDING, SENDING, SUBMITTED, REJECTED, UNKNOWN = (
     "pending", "sending", "submitted", "rejected", "unknown")
+AMBIGUOUS = "ambiguous"  # an outcome only: the SMSC may or may not have it
+REQUEUED = "requeued"  # what an ambiguous message becomes under at-least-once
 CHARGED = frozenset({SUBMITTED, UNKNOWN})
 AT_MOST_ONCE, AT_LEAST_ONCE = "at_most_once", "at_least_once"
 TRANSACTIONAL, MARKETING = "transactional", "marketing"
@@ -137,6 +139,10 @@ class Campaign(Aggregate):
                     break
         return found
 
+    @property
+    def policy(self) -> str:
+        return str(self.settings["delivery_policy"])
+
     def in_flight(self) -> list[int]:
         return [index for index, state in enumerate(self.states) if state == SENDING]
 
@@ -164,32 +170,34 @@ class Campaign(Aggregate):
         self._sending(list(indexes))
 
     def record_results(self, results: Sequence[list[Any]]) -> tuple[int, int]:
-        """``[index, outcome, smsc_ids, reason]`` for messages that were sending; returns the
-        retail and wholesale amounts they newly charge (submitted, or unknown)."""
-        price = wholesale = 0
-        for index, outcome, _, _ in results:
+        """``[index, outcome, smsc_ids, reason]`` for messages that were sending (outcome
+        submitted, rejected or ambiguous); returns the retail and wholesale amounts they
+        newly charge. An ambiguous message follows the delivery policy: at most once, it is
+        unknown and charged, never sent again; at least once, it is sent again, flagged as a
+        possible duplicate, and charged once, when it is submitted."""
+        again = self.settings["delivery_policy"] == AT_LEAST_ONCE
+        recorded, price, wholesale = [], 0, 0
+        for index, outcome, smsc_ids, reason in results:
             if self.states[index] != SENDING:
                 raise CampaignStateError(self.id, f"message {index} was not sending")
+            if outcome == AMBIGUOUS:
+                outcome = REQUEUED if again else UNKNOWN
             if outcome in CHARGED:
                 price += self.rows[index][4]
                 wholesale += self.rows[index][5]
-        self._dispatched([list(r) for r in results], price, wholesale)
+            recorded.append([index, outcome, list(smsc_ids), reason])
+        self._dispatched(recorded, price, wholesale)
         return price, wholesale
 
-    def recover(self) -> tuple[list[int], int, int]:
-        """After a crash: messages caught sending, settled by the delivery policy. At most
-        once: marked unknown and charged, never sent again. At least once: sent again,
-        flagged as possible duplicates. Returns the indexes and what they charge."""
+    def recover(self) -> tuple[int, int]:
+        """After a crash: messages caught sending are ambiguous (see ``record_results``);
+        returns what they charge."""
         caught = self.in_flight()
         if not caught:
-            return [], 0, 0
-        if self.settings["delivery_policy"] == AT_LEAST_ONCE:
-            self._requeued(caught)
-            return caught, 0, 0
-        price, wholesale = self.record_results(
-            [[i, UNKNOWN, [], "the dispatcher stopped before the SMSC answered"]
+            return 0, 0
+        return self.record_results(
+            [[i, AMBIGUOUS, [], "the dispatcher stopped before the SMSC answered"]
              for i in caught])
-        return caught, price, wholesale
 
     def record_receipts(self, items: Iterable[list[Any]]) -> None:
         """``[index, status, stat, error_code, done_at_iso]`` from delivery receipts."""
@@ -231,17 +239,15 @@ class Campaign(Aggregate):
     @event("Dispatched", topic="portevoix.platform:Campaign.Dispatched")
     def _dispatched(self, results: list[list[Any]], price: int, wholesale: int) -> None:
         for index, outcome, smsc_ids, _ in results:
+            if outcome == REQUEUED:
+                self.states[index] = PENDING
+                self.possible_duplicates.add(index)
+                continue
             self.states[index] = outcome
             if smsc_ids:
                 self.smsc_ids[index] = smsc_ids
         self.charged_price += price
         self.charged_wholesale += wholesale
-
-    @event("Requeued", topic="portevoix.platform:Campaign.Requeued")
-    def _requeued(self, indexes: list[int]) -> None:
-        for index in indexes:
-            self.states[index] = PENDING
-            self.possible_duplicates.add(index)
 
     @event("ReceiptsRecorded", topic="portevoix.platform:Campaign.ReceiptsRecorded")
     def _receipts_recorded(self, items: list[list[Any]]) -> None:

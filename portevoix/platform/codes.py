@@ -25,6 +25,7 @@ IP_NOT_ALLOWED = 96
 INVALID_SENDER = 97
 BLACKLISTED = 101
 STOP_MENTION_REQUIRED = 102
+QUOTA_EXCEEDED = 103  # ours: the account's daily quota is reached
 
 MEANINGS = {
     SENT: "the message is sent",
@@ -45,4 +46,5 @@ MEANINGS = {
     INVALID_SENDER: "the sender ID is not valid",
     BLACKLISTED: "the mobile number is blocked and/or blacklisted",
     STOP_MENTION_REQUIRED: "a custom sender requires the STOP mention at the end of the message",
+    QUOTA_EXCEEDED: "the account's daily quota is reached",
 }

@@ -1,0 +1,319 @@
+"""The send pipeline's front door: ``submit`` behind every channel, ``cancel``, ``approve``.
+
+``submit`` checks the request against the account's rules and options, quotes every
+recipient, and records the campaign with the two holds that pay for it (the customer's
+retail leg and the reseller's wholesale leg, linked) in one save: all of it is recorded, or
+nothing. A request-level refusal raises :class:`SendRefusedError` with the seeds' result code;
+recipients refused one by one are listed in the result with theirs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID, uuid4, uuid5
+
+from portevoix.ledger.accounts import account_id_for
+from portevoix.ledger.errors import InsufficientFundsError, LinkedTransferError
+from portevoix.ledger.services import REVENUE, WALLET, Ledger
+from portevoix.ledger.transfers import TransferOrder
+from portevoix.ledger.work import Work
+from portevoix.platform import codes
+from portevoix.platform.campaigns import (
+    AT_MOST_ONCE,
+    MARKETING,
+    TRANSACTIONAL,
+    Campaign,
+    CampaignError,
+    hold_ids,
+)
+from portevoix.platform.quotes import OVERSEAS_NOT_ALLOWED, Quote
+from portevoix.platform.quoting import Quoting
+from portevoix.tenants.parties import PLATFORM_ID
+from portevoix.tenants.services import Tenancy
+
+KINDS = (TRANSACTIONAL, MARKETING)
+DUPLICATE_WINDOW = timedelta(hours=24)
+# The free opt-out mention a custom sender must carry ("STOP au 36180", "stop SMS au 36001").
+STOP_MENTION = re.compile(r"\bstop\s+(sms\s+)?(au|to)\s+\d{5}\b", re.IGNORECASE)
+
+
+class SendRefusedError(Exception):
+    """The whole request is refused: nothing was recorded."""
+
+    def __init__(self, code: int, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code, self.detail = code, detail
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """What a channel asks for. ``numbers`` share ``text``; ``rows`` are personalised
+    ``(number, text)`` pairs (rendered already). ``reference`` is the client's: the same
+    reference again is the same campaign."""
+
+    customer_id: UUID
+    text: str = ""
+    numbers: Sequence[str] = ()
+    rows: Sequence[tuple[str, str]] = ()
+    sender: str | None = None
+    kind: str = TRANSACTIONAL
+    scheduled_at: datetime | None = None
+    validity_s: int | None = None
+    flash: bool = False
+    test: bool = False
+    reference: str = ""
+    client_ip: str | None = None
+    channel: str = "api"
+
+
+@dataclass(frozen=True)
+class RecipientRefusal:
+    number: str
+    code: int
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    code: int
+    campaign_id: UUID | None
+    status: str
+    recipients: int
+    segments: int
+    price: int
+    refused: tuple[RecipientRefusal, ...] = ()
+    duplicates: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class SenderCheck(Protocol):
+    def check(self, customer_id: UUID, sender: str | None) -> str: ...
+
+
+class BlockCheck(Protocol):
+    def blocked(self, customer_id: UUID, numbers: Iterable[str]) -> dict[str, str]: ...
+
+
+class History(Protocol):
+    """What the platform sent before: for the 24-hour duplicate rule and daily quotas."""
+
+    def sent_since(self, customer_id: UUID, since: datetime,
+                   pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
+
+    def count_since(self, customer_id: UUID, since: datetime) -> int: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Sending:
+    """Submit, cancel and approve campaigns."""
+
+    def __init__(self, ledger: Ledger, tenancy: Tenancy, quoting: Quoting,
+                 senders: SenderCheck, blocks: BlockCheck, history: History,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.ledger, self.tenancy, self.quoting = ledger, tenancy, quoting
+        self.senders, self.blocks, self.history, self.clock = senders, blocks, history, clock
+
+    def submit(self, request: SendRequest) -> SubmitResult:
+        customer = self.tenancy.customer(request.customer_id)
+        now = self.clock()
+        options = customer.options
+        self._check_access(request, customer.options, customer.status == "active")
+        messages = self._messages(request)
+        try:
+            sender = self.senders.check(request.customer_id, request.sender)
+        except Exception as error:  # the sender rules' own error: the seeds' code 97
+            raise SendRefusedError(codes.INVALID_SENDER, str(error)) from error
+        if request.kind == MARKETING and request.sender and not _has_stop_mention(messages):
+            raise SendRefusedError(codes.STOP_MENTION_REQUIRED, codes.MEANINGS[102])
+        quote = self.quoting.quote(request.customer_id, messages)
+        refused = [_refusal(r.raw, r.reason, r.detail) for r in quote.refused]
+        lines = self._allowed_lines(request, quote, refused, now,
+                                    bool(options["duplicate_check_24h"]))
+        if not lines:
+            raise SendRefusedError(*_nobody_left(refused))
+        quota = options.get("daily_quota")
+        if isinstance(quota, int) and not request.test:
+            today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            if self.history.count_since(request.customer_id, today) + len(lines) > quota:
+                raise SendRefusedError(codes.QUOTA_EXCEEDED,
+                                       f"the daily quota of {quota} messages is reached")
+        rows = [[line.e164, line.destination.country, line.destination.operator,
+                 line.segments, line.price, line.wholesale_cost,
+                 "" if line.text == request.text else line.text] for line in lines]
+        campaign_id = (uuid5(request.customer_id, f"campaign:{request.reference}")
+                       if request.reference else uuid4())
+        settings = {
+            "sender": sender, "kind": request.kind, "text": request.text,
+            "scheduled_at": request.scheduled_at, "validity_s": request.validity_s,
+            "flash": request.flash, "test": request.test, "reference": request.reference,
+            "channel": request.channel, "unit": self.tenancy.platform().unit,
+            "delivery_policy": str(options.get("delivery_policy", AT_MOST_ONCE)),
+            "encoding_policy": str(options["non_gsm_policy"]),
+            "proof_required": len(rows) > _int_option(options, "proof_threshold"),
+            "created_at": now,
+        }
+        campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
+                                   settings, rows)
+        recorded = self._record(campaign, request.customer_id)
+        deferred = request.scheduled_at is not None and request.scheduled_at > now
+        code = codes.TEST_OK if request.test else codes.DEFERRED if deferred else codes.SENT
+        return SubmitResult(
+            code=code, campaign_id=recorded.id, status=recorded.status,
+            recipients=recorded.totals["recipients"], segments=recorded.totals["segments"],
+            price=recorded.totals["price"], refused=tuple(refused),
+            duplicates=tuple(quote.duplicates),
+        )
+
+    def cancel(self, customer_id: UUID, campaign_id: UUID) -> None:
+        """Cancel a send that has not started; its holds are released in the same save."""
+
+        def run(work: Work) -> None:
+            campaign = self._campaign(work, customer_id, campaign_id)
+            try:
+                campaign.cancel("cancelled by the customer")
+            except CampaignError as error:
+                raise SendRefusedError(codes.DEFERRED_NOT_CANCELLED, str(error)) from error
+            campaign.close()
+            for hold in hold_ids(campaign.id):
+                work.void(hold)
+            work.collect(campaign)
+
+        self.ledger.run(run)
+
+    def approve(self, customer_id: UUID, campaign_id: UUID) -> None:
+        """The customer saw the proof: the large send may leave."""
+
+        def run(work: Work) -> None:
+            campaign = self._campaign(work, customer_id, campaign_id)
+            campaign.approve()
+            work.collect(campaign)
+
+        self.ledger.run(run)
+
+    # Steps --------------------------------------------------------------------------------
+
+    def _check_access(self, request: SendRequest, options: dict[str, Any],
+                      active: bool) -> None:
+        if not active:
+            raise SendRefusedError(codes.BAD_CREDENTIALS, "the account is suspended")
+        allowed = options.get("ip_allow_list") or []
+        if allowed and request.client_ip is not None and not _ip_allowed(
+                request.client_ip, allowed):
+            raise SendRefusedError(codes.IP_NOT_ALLOWED, f"{request.client_ip} is not allowed")
+        if request.kind not in KINDS:
+            raise SendRefusedError(codes.EMPTY_MESSAGE, f"kind is one of {', '.join(KINDS)}")
+
+    @staticmethod
+    def _messages(request: SendRequest) -> list[tuple[str, str]]:
+        if request.rows:
+            return [(number, text) for number, text in request.rows]
+        if not request.text.strip():
+            raise SendRefusedError(codes.EMPTY_MESSAGE, codes.MEANINGS[codes.EMPTY_MESSAGE])
+        numbers = [n for n in request.numbers if n.strip()]
+        if not numbers:
+            raise SendRefusedError(codes.EMPTY_NUMBERS, codes.MEANINGS[codes.EMPTY_NUMBERS])
+        return [(number, request.text) for number in numbers]
+
+    def _allowed_lines(self, request: SendRequest, quote: Quote,
+                       refused: list[RecipientRefusal], now: datetime,
+                       check_duplicates: bool) -> list[Any]:
+        lines = quote.lines
+        blocked = self.blocks.blocked(request.customer_id, [line.e164 for line in lines])
+        if blocked:
+            refused.extend(_refusal(line.e164, "blacklisted", blocked[line.e164])
+                           for line in lines if line.e164 in blocked)
+            lines = [line for line in lines if line.e164 not in blocked]
+        if check_duplicates and not request.test:
+            seen = self.history.sent_since(request.customer_id, now - DUPLICATE_WINDOW,
+                                           [(line.e164, line.text) for line in lines])
+            if seen:
+                refused.extend(_refusal(line.e164, "duplicate_24h", codes.MEANINGS[91])
+                               for line in lines if (line.e164, line.text) in seen)
+                lines = [line for line in lines if (line.e164, line.text) not in seen]
+        return lines
+
+    def _record(self, campaign: Campaign, customer_id: UUID) -> Campaign:
+        """The campaign and its two linked holds, in one save (a retry finds it recorded)."""
+        customer_leg, reseller_leg = hold_ids(campaign.id)
+        unit = str(campaign.settings["unit"])
+        customer_wallet = self.tenancy.wallet_of(customer_id)
+
+        def run(work: Work) -> Campaign:
+            existing = work.find(campaign.id, Campaign)
+            if existing is not None:
+                return existing
+            if not campaign.settings["test"]:
+                work.place([
+                    TransferOrder(customer_leg, customer_wallet,
+                                  account_id_for(campaign.reseller_id, REVENUE, unit),
+                                  campaign.totals["price"], pending=True, kind="send",
+                                  reference=str(campaign.id)),
+                    TransferOrder(reseller_leg,
+                                  account_id_for(campaign.reseller_id, WALLET, unit),
+                                  account_id_for(PLATFORM_ID, REVENUE, unit),
+                                  campaign.totals["wholesale"], pending=True, kind="send",
+                                  reference=str(campaign.id)),
+                ])
+            work.add(campaign)
+            return campaign
+
+        try:
+            return self.ledger.run(run)
+        except LinkedTransferError as error:
+            if isinstance(error.cause, InsufficientFundsError):
+                who = "the account" if error.index == 0 else "the reseller's account"
+                raise SendRefusedError(codes.INSUFFICIENT_CREDIT,
+                                       f"{who} cannot pay for this send: {error.cause}") from error
+            raise
+
+    @staticmethod
+    def _campaign(work: Work, customer_id: UUID, campaign_id: UUID) -> Campaign:
+        campaign = work.find(campaign_id, Campaign)
+        if campaign is None or campaign.customer_id != customer_id:
+            raise SendRefusedError(codes.DEFERRED_NOT_CANCELLED, f"no campaign {campaign_id}")
+        return campaign
+
+
+def _ip_allowed(address: str, allowed: Iterable[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(entry, strict=False) for entry in allowed)
+
+
+def _has_stop_mention(messages: Sequence[tuple[str, str]]) -> bool:
+    return all(STOP_MENTION.search(text) for _, text in messages)
+
+
+def _int_option(options: dict[str, Any], name: str) -> int:
+    value = options[name]
+    if not isinstance(value, int):
+        raise TypeError(f"option {name} should be an integer, is {value!r}")
+    return value
+
+
+_CODE_OF_REASON = {OVERSEAS_NOT_ALLOWED: codes.OVERSEAS_NOT_ALLOWED,
+                   "blacklisted": codes.BLACKLISTED, "duplicate_24h": codes.DUPLICATE_24H,
+                   "empty_message": codes.EMPTY_MESSAGE}
+
+
+def _refusal(number: str, reason: str, detail: str) -> RecipientRefusal:
+    return RecipientRefusal(number, _CODE_OF_REASON.get(reason, codes.INVALID_NUMBER), reason,
+                            detail)
+
+
+def _nobody_left(refused: Sequence[RecipientRefusal]) -> tuple[int, str]:
+    """The request's code when every recipient was refused: theirs if they share one."""
+    found = {r.code for r in refused}
+    code = found.pop() if len(found) == 1 else codes.INVALID_NUMBER
+    return code, f"no recipient left: {'; '.join(f'{r.number}: {r.detail}' for r in refused[:5])}"
