@@ -177,11 +177,10 @@ class Campaign(Aggregate):
         possible duplicate, and charged once, when it is submitted."""
         again = self.settings["delivery_policy"] == AT_LEAST_ONCE
         recorded, price, wholesale = [], 0, 0
-        for index, outcome, smsc_ids, reason in results:
+        for index, answer, smsc_ids, reason in results:
             if self.states[index] != SENDING:
                 raise CampaignStateError(self.id, f"message {index} was not sending")
-            if outcome == AMBIGUOUS:
-                outcome = REQUEUED if again else UNKNOWN
+            outcome = (REQUEUED if again else UNKNOWN) if answer == AMBIGUOUS else answer
             if outcome in CHARGED:
                 price += self.rows[index][4]
                 wholesale += self.rows[index][5]
