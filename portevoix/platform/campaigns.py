@@ -12,7 +12,7 @@ account's delivery policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -129,15 +129,21 @@ class Campaign(Aggregate):
         return (self.status == SCHEDULED and not self.closed
                 and (self.scheduled_at is None or self.scheduled_at <= now))
 
-    def pending(self, limit: int) -> list[int]:
-        """Up to ``limit`` messages not yet sent, in order."""
+    def pending(self, limit: int,
+                may_leave: Callable[[list[Any]], bool] | None = None) -> list[int]:
+        """Up to ``limit`` messages not yet sent, in order; with ``may_leave``, only those
+        whose row it allows now (the sending windows of their countries)."""
         found = []
         for index, state in enumerate(self.states):
-            if state == PENDING:
+            if state == PENDING and (may_leave is None or may_leave(self.rows[index])):
                 found.append(index)
                 if len(found) == limit:
                     break
         return found
+
+    @property
+    def remaining(self) -> int:
+        return self.states.count(PENDING)
 
     @property
     def policy(self) -> str:

@@ -29,6 +29,7 @@ from portevoix.ledger.transfers import PENDING
 from portevoix.ledger.work import Work
 from portevoix.platform.campaigns import (
     AMBIGUOUS,
+    MARKETING,
     REJECTED,
     SUBMITTED,
     Campaign,
@@ -37,12 +38,14 @@ from portevoix.platform.campaigns import (
     message_id,
     parse_message_id,
 )
+from portevoix.platform.fairness import FairQueue
 from portevoix.platform.routing import Routing
 from portevoix.platform.smpp.binds import BindConfig
 from portevoix.platform.smpp.connector import Connector
 from portevoix.platform.smpp.outbound import Outbound
 from portevoix.platform.smpp.receipts import FINAL_STATUSES
 from portevoix.platform.smpp.results import Accepted, DeliveryReport, Outcome, Rejected, Reply
+from portevoix.platform.windows import SendingWindows
 
 log = logging.getLogger("portevoix.dispatcher")
 NO_ROUTE = "no_route"
@@ -82,10 +85,14 @@ class Dispatcher:
     """Sends due campaigns; ``due(now)`` lists them (the campaign journal in production)."""
 
     def __init__(self, ledger: Ledger, routing: Routing, due: Callable[[datetime], list[UUID]],
-                 clock: Callable[[], datetime] = utcnow, batch: int = 64,
-                 on_reply: Callable[[Reply], object] | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, batch: int = 64, budget: int = 2_000,
+                 on_reply: Callable[[Reply], object] | None = None,
+                 windows: SendingWindows | None = None) -> None:
         self.ledger, self.due, self.clock, self.batch = ledger, due, clock, batch
+        self.budget = budget
+        self.windows = windows or SendingWindows.load()
         self.connectors = Connectors(routing, self._receipt, on_reply)
+
         self._campaigns: dict[UUID, Campaign] = {}
         self._receipts: dict[UUID, list[list[Any]]] = defaultdict(list)
         self.sent = 0
@@ -104,25 +111,51 @@ class Dispatcher:
             await self.connectors.close()
 
     async def tick(self) -> int:
-        """One round: a batch of each due campaign, round-robin; returns messages handled."""
+        """One round: up to ``budget`` messages shared fairly between the customers with due
+        campaigns (a unit send never waits behind another's 100,000); returns how many were
+        handled."""
         now = self.clock()
-        handled = 0
+        queue = FairQueue()
         for campaign_id in await asyncio.to_thread(self.due, now):
             try:
-                handled += await self._dispatch_batch(campaign_id, now)
+                campaign = await self._campaign(campaign_id)
+            except (CampaignError, IntegrityError) as error:
+                log.warning("campaign %s: %s", campaign_id, error)
+                continue
+            if campaign.is_due(now):
+                queue.push(str(campaign.customer_id), str(campaign_id),
+                           max(campaign.remaining, 1))
+        handled = 0
+        for campaign_key, share in queue.take(self.budget):
+            campaign_id = UUID(campaign_key)
+            try:
+                handled += await self._dispatch_share(campaign_id, now, share)
             except (CampaignError, IntegrityError) as error:
                 log.warning("campaign %s: %s; reloading it", campaign_id, error)
                 self._campaigns.pop(campaign_id, None)
         return handled
 
-    async def _dispatch_batch(self, campaign_id: UUID, now: datetime) -> int:
+    async def _dispatch_share(self, campaign_id: UUID, now: datetime, share: int) -> int:
+        """Up to ``share`` messages of the campaign, a batch (one window) at a time."""
+        handled = 0
+        while handled < share:
+            sent = await self._dispatch_batch(campaign_id, now, min(share - handled, self.batch))
+            if not sent:
+                break
+            handled += sent
+        return handled
+
+    async def _dispatch_batch(self, campaign_id: UUID, now: datetime, size: int) -> int:
         campaign = await self._campaign(campaign_id)
         if not campaign.is_due(now):
             return 0
-        indexes = campaign.pending(self.batch)
-        if not indexes:
+        if not campaign.remaining:
             await asyncio.to_thread(self._close, campaign)
             return 0
+        marketing = campaign.settings["kind"] == MARKETING
+        indexes = campaign.pending(size, lambda row: self.windows.allowed(row[1], now, marketing))
+        if not indexes:
+            return 0  # what remains waits for its sending window
         await asyncio.to_thread(self._record, campaign, lambda: campaign.start_sending(indexes))
         results = await self._send(campaign, indexes, now)
         await asyncio.to_thread(self._settle, campaign, results)
