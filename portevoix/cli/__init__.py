@@ -7,7 +7,15 @@ exits with status 2.
 
 from __future__ import annotations
 
-from portevoix.cli import credit, platform, prices, routes, smsc, tenants  # noqa: F401 (each registers its commands)
+from portevoix.cli import (  # noqa: F401 (each registers its commands)
+    credit,
+    platform,
+    prices,
+    routes,
+    sending,
+    smsc,
+    tenants,
+)
 from portevoix.cli.app import REFUSED, cli
 
 

@@ -31,6 +31,7 @@ REQUEUED = "requeued"  # what an ambiguous message becomes under at-least-once
 CHARGED = frozenset({SUBMITTED, UNKNOWN})
 AT_MOST_ONCE, AT_LEAST_ONCE = "at_most_once", "at_least_once"
 TRANSACTIONAL, MARKETING = "transactional", "marketing"
+KINDS = (TRANSACTIONAL, MARKETING)
 
 
 class CampaignError(Exception):

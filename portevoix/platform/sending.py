@@ -25,6 +25,7 @@ from portevoix.ledger.work import Work
 from portevoix.platform import codes
 from portevoix.platform.campaigns import (
     AT_MOST_ONCE,
+    KINDS,
     MARKETING,
     TRANSACTIONAL,
     Campaign,
@@ -36,7 +37,6 @@ from portevoix.platform.quoting import Quoting
 from portevoix.tenants.parties import PLATFORM_ID
 from portevoix.tenants.services import Tenancy
 
-KINDS = (TRANSACTIONAL, MARKETING)
 DUPLICATE_WINDOW = timedelta(hours=24)
 # The free opt-out mention a custom sender must carry ("STOP au 36180", "stop SMS au 36001").
 STOP_MENTION = re.compile(r"\bstop\s+(sms\s+)?(au|to)\s+\d{5}\b", re.IGNORECASE)
@@ -123,6 +123,12 @@ class Sending:
         self.senders, self.blocks, self.history, self.clock = senders, blocks, history, clock
 
     def submit(self, request: SendRequest) -> SubmitResult:
+        campaign_id = (uuid5(request.customer_id, f"campaign:{request.reference}")
+                       if request.reference else uuid4())
+        if request.reference:
+            recorded = self.ledger.run(lambda work: work.find(campaign_id, Campaign))
+            if recorded is not None and recorded.customer_id == request.customer_id:
+                return _result_of(recorded, self.clock())  # the same request again
         customer = self.tenancy.customer(request.customer_id)
         now = self.clock()
         options = customer.options
@@ -149,8 +155,6 @@ class Sending:
         rows = [[line.e164, line.destination.country, line.destination.operator,
                  line.segments, line.price, line.wholesale_cost,
                  "" if line.text == request.text else line.text] for line in lines]
-        campaign_id = (uuid5(request.customer_id, f"campaign:{request.reference}")
-                       if request.reference else uuid4())
         settings = {
             "sender": sender, "kind": request.kind, "text": request.text,
             "scheduled_at": request.scheduled_at, "validity_s": request.validity_s,
@@ -164,14 +168,7 @@ class Sending:
         campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
                                    settings, rows)
         recorded = self._record(campaign, request.customer_id)
-        deferred = request.scheduled_at is not None and request.scheduled_at > now
-        code = codes.TEST_OK if request.test else codes.DEFERRED if deferred else codes.SENT
-        return SubmitResult(
-            code=code, campaign_id=recorded.id, status=recorded.status,
-            recipients=recorded.totals["recipients"], segments=recorded.totals["segments"],
-            price=recorded.totals["price"], refused=tuple(refused),
-            duplicates=tuple(quote.duplicates),
-        )
+        return _result_of(recorded, now, refused, quote.duplicates)
 
     def cancel(self, customer_id: UUID, campaign_id: UUID) -> None:
         """Cancel a send that has not started; its holds are released in the same save."""
@@ -281,6 +278,19 @@ class Sending:
         if campaign is None or campaign.customer_id != customer_id:
             raise SendRefusedError(codes.DEFERRED_NOT_CANCELLED, f"no campaign {campaign_id}")
         return campaign
+
+
+def _result_of(campaign: Campaign, now: datetime,
+               refused: Sequence[RecipientRefusal] = (),
+               duplicates: Sequence[str] = ()) -> SubmitResult:
+    scheduled = campaign.scheduled_at
+    code = (codes.TEST_OK if campaign.settings["test"]
+            else codes.DEFERRED if scheduled is not None and scheduled > now else codes.SENT)
+    return SubmitResult(
+        code=code, campaign_id=campaign.id, status=campaign.status,
+        recipients=campaign.totals["recipients"], segments=campaign.totals["segments"],
+        price=campaign.totals["price"], refused=tuple(refused), duplicates=tuple(duplicates),
+    )
 
 
 def _ip_allowed(address: str, allowed: Iterable[str]) -> bool:
