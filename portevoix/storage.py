@@ -86,8 +86,8 @@ class Storage:
                 "POSTGRES_USER": unquote(parts.username or getpass.getuser()),
                 "POSTGRES_PASSWORD": unquote(parts.password or ""),
                 "POSTGRES_SCHEMA": self.postgres_schema,
-                "POSTGRES_POOL_SIZE": "8",
-                "POSTGRES_MAX_OVERFLOW": "8",
+                "POSTGRES_POOL_SIZE": "1",  # opened at start: keep idle connections few
+                "POSTGRES_MAX_OVERFLOW": "9",
                 "POSTGRES_LOCK_TIMEOUT": "10",
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": COPYING_RECORDER_TOPIC,
@@ -136,7 +136,7 @@ class Storage:
         connect_args: dict[str, Any] = {}
         if self.postgres_schema:
             connect_args["options"] = f"-csearch_path={self.postgres_schema}"
-        return create_engine(url, connect_args=connect_args, pool_size=8, max_overflow=8)
+        return create_engine(url, connect_args=connect_args, pool_size=4, max_overflow=8)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
