@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from portevoix.platform.prices import SMS, PriceEntry
@@ -18,7 +18,7 @@ from portevoix.services import Services, build_services
 from portevoix.settings import Settings
 from portevoix.tenants.parties import PLATFORM_ID
 
-JAN = datetime(2026, 1, 1, tzinfo=timezone.utc)
+JAN = datetime(2026, 1, 1, tzinfo=UTC)
 RETAIL_FR, WHOLESALE_FR = 1_000, 800  # thousandths of a credit per segment
 RETAIL_TN, WHOLESALE_TN = 2_500, 2_000
 

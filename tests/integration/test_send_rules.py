@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from send_world import RETAIL_FR, World, a_world
@@ -104,7 +104,7 @@ def test_test_mode_prices_everything_and_charges_nothing(world: World) -> None:
 
 def test_cancelling_a_deferred_send_releases_its_reservation(world: World) -> None:
     before = world.available()
-    later = datetime.now(timezone.utc) + timedelta(days=1)
+    later = datetime.now(UTC) + timedelta(days=1)
     result = world.services.sending.submit(SendRequest(
         world.customer, text=TEXT, numbers=["0612345678"], scheduled_at=later))
     reserved = world.available()
