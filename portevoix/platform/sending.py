@@ -34,6 +34,7 @@ from portevoix.platform.campaigns import (
 )
 from portevoix.platform.quotes import OVERSEAS_NOT_ALLOWED, Quote
 from portevoix.platform.quoting import Quoting
+from portevoix.platform.windows import SendingWindows
 from portevoix.tenants.parties import PLATFORM_ID
 from portevoix.tenants.services import Tenancy
 
@@ -118,9 +119,11 @@ class Sending:
 
     def __init__(self, ledger: Ledger, tenancy: Tenancy, quoting: Quoting,
                  senders: SenderCheck, blocks: BlockCheck, history: History,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 windows: SendingWindows | None = None) -> None:
         self.ledger, self.tenancy, self.quoting = ledger, tenancy, quoting
         self.senders, self.blocks, self.history, self.clock = senders, blocks, history, clock
+        self.windows = windows or SendingWindows.load()
 
     def submit(self, request: SendRequest) -> SubmitResult:
         campaign_id = (uuid5(request.customer_id, f"campaign:{request.reference}")
@@ -168,7 +171,14 @@ class Sending:
         campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
                                    settings, rows)
         recorded = self._record(campaign, request.customer_id)
-        return _result_of(recorded, now, refused, quote.duplicates)
+        notes: list[str] = []
+        if request.kind == MARKETING:  # said at submit: who waits for a sending window
+            leaves = request.scheduled_at or now
+            for country in sorted({line.destination.country for line in lines}):
+                note = self.windows.window_note(country, leaves)
+                if note:
+                    notes.append(note)
+        return _result_of(recorded, now, refused, quote.duplicates, notes)
 
     def cancel(self, customer_id: UUID, campaign_id: UUID) -> None:
         """Cancel a send that has not started; its holds are released in the same save."""
@@ -281,8 +291,8 @@ class Sending:
 
 
 def _result_of(campaign: Campaign, now: datetime,
-               refused: Sequence[RecipientRefusal] = (),
-               duplicates: Sequence[str] = ()) -> SubmitResult:
+               refused: Sequence[RecipientRefusal] = (), duplicates: Sequence[str] = (),
+               notes: Sequence[str] = ()) -> SubmitResult:
     scheduled = campaign.scheduled_at
     code = (codes.TEST_OK if campaign.settings["test"]
             else codes.DEFERRED if scheduled is not None and scheduled > now else codes.SENT)
@@ -290,6 +300,7 @@ def _result_of(campaign: Campaign, now: datetime,
         code=code, campaign_id=campaign.id, status=campaign.status,
         recipients=campaign.totals["recipients"], segments=campaign.totals["segments"],
         price=campaign.totals["price"], refused=tuple(refused), duplicates=tuple(duplicates),
+        notes=tuple(notes),
     )
 
 
