@@ -68,8 +68,10 @@ class Services:
     def dispatcher(self, batch: int = 64) -> Dispatcher:
         """A dispatcher for the due campaigns of the journal (brought up to date each round)."""
 
+        journal = next(r for r in self.runners if r.projection.name == Journal.name)
+
         def due(now: datetime) -> list[UUID]:
-            self.catch_up_outbox()
+            journal.catch_up()
             return due_campaigns(self.engine, now)
 
         return Dispatcher(self.ledger, self.routing, due, clock=self.clock, batch=batch)

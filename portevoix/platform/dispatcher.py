@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ from portevoix.platform.campaigns import (
     parse_message_id,
 )
 from portevoix.platform.fairness import FairQueue
+from portevoix.platform.routes import RouteSpec
 from portevoix.platform.routing import Routing
 from portevoix.platform.smpp.binds import BindConfig
 from portevoix.platform.smpp.connector import Connector
@@ -56,18 +58,33 @@ def utcnow() -> datetime:
 
 
 class Connectors:
-    """One connector per route, started on first use, closed together."""
+    """One connector per route, started on first use, closed together. The routing plan is
+    read again every ``refresh_s`` seconds: a route change takes effect that soon."""
 
     def __init__(self, routing: Routing, on_receipt: Callable[[DeliveryReport], object],
-                 on_reply: Callable[[Reply], object] | None = None) -> None:
+                 on_reply: Callable[[Reply], object] | None = None,
+                 refresh_s: float = 5.0) -> None:
         self.routing, self.on_receipt, self.on_reply = routing, on_receipt, on_reply
+        self.refresh_s = refresh_s
         self._started: dict[str, Connector] = {}
+        self._choices: dict[tuple[str, str], RouteSpec | None] = {}
+        self._read_at = -refresh_s
+
+    def _route(self, country: str, operator: str) -> RouteSpec | None:
+        now = time.monotonic()
+        if now - self._read_at > self.refresh_s:
+            self._choices.clear()
+            self._read_at = now
+        key = country, operator
+        if key not in self._choices:
+            candidates = self.routing.candidates(country, operator)
+            self._choices[key] = candidates[0] if candidates else None
+        return self._choices[key]
 
     async def for_destination(self, country: str, operator: str) -> Connector | None:
-        candidates = self.routing.candidates(country, operator)
-        if not candidates:
+        spec = self._route(country, operator)
+        if spec is None:
             return None
-        spec = candidates[0]
         if spec.name not in self._started:
             connector = Connector(BindConfig.from_route(spec), self.on_receipt, self.on_reply,
                                   name=spec.name)
@@ -245,6 +262,13 @@ class Dispatcher:
             await self._track_receipts(campaign)
             self._campaigns[campaign_id] = campaign
         return campaign
+
+    def finished(self, campaign_id: UUID) -> bool:
+        """The campaign is closed and every message it submitted has a final status."""
+        campaign = self._campaigns.get(campaign_id)
+        return campaign is not None and campaign.closed and all(
+            campaign.statuses.get(index) in FINAL_STATUSES
+            for index, state in enumerate(campaign.states) if state == SUBMITTED)
 
     def _load(self, campaign_id: UUID) -> Campaign:
         found: object = self.ledger.repository.get(campaign_id)
