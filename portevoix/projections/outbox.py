@@ -277,34 +277,16 @@ def select_rows(conn: Connection, key: Column[Any], keys: Sequence[Any],
 
 def update_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                 columns: Sequence[str]) -> None:
-    """Write ``columns`` of ``rows`` to the table's rows of the same primary key.
-
-    On PostgreSQL the rows are copied into a temporary table and applied by one UPDATE ... FROM
-    (about 3 times faster than executemany here); elsewhere, executemany."""
+    """Write ``columns`` of ``rows`` to the table's rows of the same primary key, in one
+    executemany (pipelined by psycopg). Copying them into a temporary table for one
+    UPDATE ... FROM measured only 15-25 % faster on PostgreSQL here, for raw SQL."""
     if not rows:
         return
     (key,) = table.primary_key.columns
-    if conn.dialect.name != "postgresql":
-        conn.execute(
-            update(table).where(key == bindparam(f"b_{key.name}")),
-            [{f"b_{key.name}": row[key.name], **{c: row[c] for c in columns}} for row in rows],
-        )
-        return
-    names = [key.name, *columns]
-    scratch = f"changes_{table.name}"
-    definition = ", ".join(
-        f"{name} {table.c[name].type.compile(conn.dialect)}" for name in names)
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ({definition}) ON COMMIT DROP")
-        with cursor.copy(f"COPY {scratch} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in names])
-        assignments = ", ".join(f"{name} = c.{name}" for name in columns)
-        cursor.execute(f"UPDATE {table.name} t SET {assignments} FROM {scratch} c "
-                       f"WHERE t.{key.name} = c.{key.name}")
-        cursor.execute(f"DROP TABLE {scratch}")
+    conn.execute(
+        update(table).where(key == bindparam(f"b_{key.name}")),
+        [{f"b_{key.name}": row[key.name], **{c: row[c] for c in columns}} for row in rows],
+    )
 
 
 def _indexes(event: Any) -> Iterable[int]:
