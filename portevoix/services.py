@@ -74,7 +74,8 @@ class Services:
             journal.catch_up()
             return due_campaigns(self.engine, now)
 
-        return Dispatcher(self.ledger, self.routing, due, clock=self.clock, batch=batch)
+        return Dispatcher(self.ledger, self.routing, due, clock=self.clock, batch=batch,
+                          on_closed=self.sending.repeat)
 
     def follow(self) -> None:
         """Keep the projections up to date in a background thread until ``close``."""

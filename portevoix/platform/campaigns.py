@@ -170,6 +170,13 @@ class Campaign(Aggregate):
                                               else "started")
         self._cancelled(reason)
 
+    def reschedule(self, scheduled_at: datetime | None) -> None:
+        """Move a send that has not started (edit its time); None sends it now."""
+        if self.status not in (SCHEDULED, AWAITING_APPROVAL) or self.started or self.closed:
+            raise CampaignNotCancellableError(self.id, "started" if self.started
+                                              else self.status)
+        self._rescheduled(scheduled_at)
+
     def start_sending(self, indexes: Sequence[int]) -> None:
         """Write-ahead: these messages leave now (recorded before the first submit_sm)."""
         if any(self.states[i] != PENDING for i in indexes):
@@ -236,6 +243,10 @@ class Campaign(Aggregate):
     @event("Cancelled", topic="portevoix.platform:Campaign.Cancelled")
     def _cancelled(self, reason: str) -> None:
         self.status = CANCELLED
+
+    @event("Rescheduled", topic="portevoix.platform:Campaign.Rescheduled")
+    def _rescheduled(self, scheduled_at: datetime | None) -> None:
+        self.settings = {**self.settings, "scheduled_at": scheduled_at}
 
     @event("Sending", topic="portevoix.platform:Campaign.Sending")
     def _sending(self, indexes: list[int]) -> None:

@@ -42,6 +42,7 @@ from portevoix.platform.campaigns import (
 from portevoix.platform.fairness import FairQueue
 from portevoix.platform.routes import RouteSpec
 from portevoix.platform.routing import Routing
+from portevoix.platform.schedule import Throttle
 from portevoix.platform.smpp.binds import BindConfig
 from portevoix.platform.smpp.connector import Connector
 from portevoix.platform.smpp.outbound import Outbound
@@ -104,8 +105,12 @@ class Dispatcher:
     def __init__(self, ledger: Ledger, routing: Routing, due: Callable[[datetime], list[UUID]],
                  clock: Callable[[], datetime] = utcnow, batch: int = 64, budget: int = 2_000,
                  on_reply: Callable[[Reply], object] | None = None,
-                 windows: SendingWindows | None = None) -> None:
+                 windows: SendingWindows | None = None,
+                 on_closed: Callable[[Campaign], object] | None = None) -> None:
+        """``on_closed`` hears of each campaign this dispatcher closes (the next occurrence
+        of a recurring send is submitted there)."""
         self.ledger, self.due, self.clock, self.batch = ledger, due, clock, batch
+        self.on_closed = on_closed
         self.budget = budget
         self.windows = windows or SendingWindows.load()
         self.connectors = Connectors(routing, self._receipt, on_reply)
@@ -169,6 +174,9 @@ class Dispatcher:
         if not campaign.remaining:
             await asyncio.to_thread(self._close, campaign)
             return 0
+        size = min(size, self._released(campaign, now))
+        if size <= 0:
+            return 0  # a throttled send: the next packet is not due yet
         marketing = campaign.settings["kind"] == MARKETING
         indexes = campaign.pending(size, lambda row: self.windows.allowed(row[1], now, marketing))
         if not indexes:
@@ -180,6 +188,19 @@ class Dispatcher:
         if campaign.dispatched:
             await asyncio.to_thread(self._close, campaign)
         return len(indexes)
+
+    @staticmethod
+    def _released(campaign: Campaign, now: datetime) -> int:
+        """How many more messages may leave now: all of them, or for a throttled send the
+        packets due by now less those already sent."""
+        throttle = campaign.settings.get("throttle")
+        if not throttle:
+            return campaign.remaining
+        start = campaign.scheduled_at or campaign.settings["created_at"]
+        total = campaign.totals["recipients"]
+        due = sum(count for at, count in Throttle.from_dict(throttle).release_times(total, start)
+                  if at <= now)
+        return due - (total - campaign.remaining)
 
     async def _send(self, campaign: Campaign, indexes: list[int],
                     now: datetime) -> list[list[Any]]:
@@ -252,6 +273,11 @@ class Dispatcher:
             work.add(campaign)
 
         self.ledger.run(run)
+        if self.on_closed is not None:
+            try:
+                self.on_closed(campaign)
+            except Exception:  # a refused repetition must not stop the dispatcher
+                log.exception("campaign %s: after closing", campaign.id)
 
     async def _campaign(self, campaign_id: UUID) -> Campaign:
         campaign = self._campaigns.get(campaign_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID, uuid4, uuid5
@@ -34,6 +34,7 @@ from portevoix.platform.campaigns import (
 )
 from portevoix.platform.quotes import OVERSEAS_NOT_ALLOWED, Quote
 from portevoix.platform.quoting import Quoting
+from portevoix.platform.schedule import Recurrence, Throttle
 from portevoix.platform.windows import SendingWindows
 from portevoix.tenants.parties import PLATFORM_ID
 from portevoix.tenants.services import Tenancy
@@ -70,6 +71,10 @@ class SendRequest:
     reference: str = ""
     client_ip: str | None = None
     channel: str = "api"
+    throttle: Throttle | None = None
+    recurrence: Recurrence | None = None
+    repeat_of: UUID | None = None  # a copy, re-send or repetition of this campaign
+    first_at: datetime | None = None  # a recurring send's first occurrence
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,8 @@ class Sending:
         quote = self.quoting.quote(request.customer_id, messages)
         refused = [_refusal(r.raw, r.reason, r.detail) for r in quote.refused]
         lines = self._allowed_lines(request, quote, refused, now,
-                                    bool(options["duplicate_check_24h"]))
+                                    bool(options["duplicate_check_24h"])
+                                    and request.repeat_of is None)
         if not lines:
             raise SendRefusedError(*_nobody_left(refused))
         quota = options.get("daily_quota")
@@ -165,8 +171,14 @@ class Sending:
             "channel": request.channel, "unit": self.tenancy.platform().unit,
             "delivery_policy": str(options.get("delivery_policy", AT_MOST_ONCE)),
             "encoding_policy": str(options["non_gsm_policy"]),
-            "proof_required": len(rows) > _int_option(options, "proof_threshold"),
+            "proof_required": (len(rows) > _int_option(options, "proof_threshold")
+                               and request.repeat_of is None),
             "created_at": now,
+            "throttle": request.throttle.as_dict() if request.throttle else None,
+            "recurrence": request.recurrence.as_dict() if request.recurrence else None,
+            "timezone": customer.timezone,
+            "first_at": request.first_at or request.scheduled_at,
+            "repeat_of": str(request.repeat_of) if request.repeat_of else "",
         }
         campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
                                    settings, rows)
@@ -192,6 +204,41 @@ class Sending:
             campaign.close()
             for hold in hold_ids(campaign.id):
                 work.void(hold)
+            work.collect(campaign)
+
+        self.ledger.run(run)
+
+    def copy(self, customer_id: UUID, campaign_id: UUID, scheduled_at: datetime | None = None,
+             reference: str = "") -> SubmitResult:
+        """The same recipients and texts again, as a new campaign (a copy of a scheduled send,
+        or a past one sent again), checked and paid for like any other."""
+        source = self.ledger.run(lambda work: self._campaign(work, customer_id, campaign_id))
+        return self.submit(_again(source, scheduled_at, reference, source.id))
+
+    def repeat(self, campaign: Campaign) -> SubmitResult | None:
+        """Submit the next occurrence of a recurring campaign (None once it has ended)."""
+        recurrence = campaign.settings.get("recurrence")
+        scheduled = campaign.scheduled_at
+        if not recurrence or scheduled is None:
+            return None
+        rule = Recurrence.from_dict(recurrence)
+        first: datetime = campaign.settings.get("first_at") or scheduled
+        following = rule.next_after(first, str(campaign.settings["timezone"]), scheduled)
+        if following is None:
+            return None
+        request = _again(campaign, following, f"{campaign.id}:next", campaign.id)
+        return self.submit(replace(request, recurrence=rule, first_at=first))
+
+    def reschedule(self, customer_id: UUID, campaign_id: UUID,
+                   scheduled_at: datetime | None) -> None:
+        """Edit the time of a send that has not started."""
+
+        def run(work: Work) -> None:
+            campaign = self._campaign(work, customer_id, campaign_id)
+            try:
+                campaign.reschedule(scheduled_at)
+            except CampaignError as error:
+                raise SendRefusedError(codes.DEFERRED_NOT_CANCELLED, str(error)) from error
             work.collect(campaign)
 
         self.ledger.run(run)
@@ -288,6 +335,21 @@ class Sending:
         if campaign is None or campaign.customer_id != customer_id:
             raise SendRefusedError(codes.DEFERRED_NOT_CANCELLED, f"no campaign {campaign_id}")
         return campaign
+
+
+def _again(campaign: Campaign, scheduled_at: datetime | None, reference: str,
+           repeat_of: UUID) -> SendRequest:
+    settings = campaign.settings
+    text = str(settings["text"])
+    return SendRequest(
+        campaign.customer_id, text=text,
+        rows=[(row[0], row[6] or text) for row in campaign.rows],
+        sender=str(settings["sender"]), kind=str(settings["kind"]), scheduled_at=scheduled_at,
+        validity_s=settings.get("validity_s"), flash=bool(settings["flash"]),
+        reference=reference, channel=str(settings["channel"]),
+        throttle=Throttle.from_dict(settings["throttle"]) if settings.get("throttle") else None,
+        repeat_of=repeat_of,
+    )
 
 
 def _result_of(campaign: Campaign, now: datetime,

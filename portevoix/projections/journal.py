@@ -213,6 +213,12 @@ def approved(event: Campaign.Approved, page: _Page) -> None:
 
 
 @handles
+def rescheduled(event: Campaign.Rescheduled, page: _Page) -> None:
+    row = page.campaigns[event.originator_id]
+    row["scheduled_at"], row["updated_at"] = event.scheduled_at, event.timestamp
+
+
+@handles
 def cancelled(event: Campaign.Cancelled, page: _Page) -> None:
     row = page.campaigns[event.originator_id]
     row["status"], row["updated_at"] = CANCELLED, event.timestamp

@@ -349,6 +349,14 @@ def approved(event: Campaign.Approved, page: _Page) -> None:
 
 
 @handles
+def rescheduled(event: Campaign.Rescheduled, page: _Page) -> None:
+    header = page.campaigns[event.originator_id]
+    header["scheduled_at"] = event.scheduled_at
+    page.transition(event.originator_id, (AWAITING_APPROVAL, SCHEDULED), header["status"],
+                    event.timestamp, scheduled_at=event.scheduled_at)
+
+
+@handles
 def cancelled(event: Campaign.Cancelled, page: _Page) -> None:
     page.transition(event.originator_id, (AWAITING_APPROVAL, SCHEDULED), CANCELLED,
                     event.timestamp, reason=event.reason)
