@@ -25,6 +25,7 @@ from portevoix.ledger.work import Work
 from portevoix.platform import codes
 from portevoix.platform.campaigns import (
     AT_MOST_ONCE,
+    AWAITING_APPROVAL,
     KINDS,
     MARKETING,
     TRANSACTIONAL,
@@ -184,6 +185,9 @@ class Sending:
                                    settings, rows)
         recorded = self._record(campaign, request.customer_id)
         notes: list[str] = []
+        proof_number = str(options.get("proof_number") or "")
+        if recorded.status == AWAITING_APPROVAL and proof_number and recorded is campaign:
+            notes.append(self._send_proof(recorded, proof_number))
         if request.kind == MARKETING:  # said at submit: who waits for a sending window
             leaves = request.scheduled_at or now
             for country in sorted({line.destination.country for line in lines}):
@@ -207,6 +211,20 @@ class Sending:
             work.collect(campaign)
 
         self.ledger.run(run)
+
+    def _send_proof(self, campaign: Campaign, number: str) -> str:
+        """The first message of a large send, to the customer's own mobile: the campaign
+        waits for approval until the customer has seen it."""
+        row = campaign.rows[0]
+        text = row[6] or str(campaign.settings["text"])
+        try:
+            self.submit(SendRequest(
+                campaign.customer_id, text=text, numbers=[number],
+                sender=str(campaign.settings["sender"]), reference=f"{campaign.id}:proof",
+                repeat_of=campaign.id, channel="proof"))
+        except SendRefusedError as refused:
+            return f"the proof could not be sent to {number}: {refused.detail}"
+        return f"a proof was sent to {number}: approve the campaign to send it"
 
     def copy(self, customer_id: UUID, campaign_id: UUID, scheduled_at: datetime | None = None,
              reference: str = "") -> SubmitResult:

@@ -63,7 +63,10 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
         OPTIONAL_INT, None, "Alert when the available balance falls below this (ledger units)."),
     "daily_quota": Option(OPTIONAL_INT, None, "Most messages sent per day; none: no limit."),
     "proof_threshold": Option(
-        INT, 500, "Campaigns to at least this many recipients keep a proof of sending."),
+        INT, 500, "Campaigns to more recipients than this wait for approval after a proof."),
+    "proof_number": Option(
+        TEXT, "", "The customer's own mobile, where the proof of a large send goes.",
+        max_length=20),
     "ip_allow_list": Option(IP_LIST, [], "API calls only from these addresses; empty: any."),
     "replies_forwarding": Option(
         CHOICE, "none", "Where replies go.", choices=("none", "email", "sms", "url")),

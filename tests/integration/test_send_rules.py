@@ -147,3 +147,15 @@ def test_fifty_parallel_sends_that_ten_can_pay_for(postgres_url: str) -> None:
     assert answers.count(codes.SENT) == 10
     assert answers.count(codes.INSUFFICIENT_CREDIT) == 40
     assert left == 0
+
+
+def test_a_large_send_waits_for_approval_after_a_proof_to_the_customer(world: World) -> None:
+    world.services.tenancy.change_options(world.customer, proof_threshold=2,
+                                          proof_number="+33699999999")
+
+    result = world.services.sending.submit(SendRequest(
+        world.customer, text=TEXT, numbers=["0611111111", "0622222222", "0633333333"]))
+
+    assert result.status == "awaiting_approval"
+    assert result.notes == ("a proof was sent to +33699999999: approve the campaign to send it",)
+    assert world.available() == (100 - 4) * RETAIL_FR  # the proof is a send of its own
