@@ -33,7 +33,7 @@ from sqlalchemy import (
 from portevoix.ledger.accounts import Account
 from portevoix.ledger.transfers import PENDING, POSTED, Transfer
 from portevoix.projections.bulk import insert_rows
-from portevoix.projections.tracking import EventHandlers, Projection
+from portevoix.projections.tracking import EventHandlers, PagedProjection
 
 metadata = MetaData()
 
@@ -278,14 +278,10 @@ def transfer_voided(event: Transfer.Voided, page: _Page) -> None:
     page.move(event, row, "void", event.amount)
 
 
-class Balances(Projection):
+class Balances(PagedProjection):
     """``ledger_balances``, ``ledger_statement_lines`` and ``ledger_transfers``."""
 
     name = "ledger_balances"
     metadata = metadata
-
-    def apply_page(self, events: Sequence[Any], conn: Connection) -> None:
-        page = _Page(conn)
-        page.preload(events)
-        handles.apply(events, page)
-        page.flush()
+    handlers = handles
+    page_type = _Page

@@ -65,7 +65,7 @@ from portevoix.projections.outbox import (
     typed,
     update_rows,
 )
-from portevoix.projections.tracking import EventHandlers, Projection
+from portevoix.projections.tracking import EventHandlers, PagedProjection
 
 PENDING = "pending"
 COUNTS = (PENDING, SENDING, SENT, outbox.DELIVERED_TO_OPERATOR, outbox.RECEIVED, outbox.FAILED,
@@ -276,17 +276,13 @@ def closed(event: Campaign.Closed, page: _Page) -> None:
         row["status"] = DONE
 
 
-class Journal(Projection):
+class Journal(PagedProjection):
     """``campaign_journal`` (and ``journal_message_status``, what receipts move from)."""
 
     name = "campaign_journal"
     metadata = metadata
-
-    def apply_page(self, events: Sequence[Any], conn: Connection) -> None:
-        page = _Page(conn)
-        page.preload(events)
-        handles.apply(events, page)
-        page.flush()
+    handlers = handles
+    page_type = _Page
 
 
 # Queries ------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ from portevoix.platform import campaigns as domain
 from portevoix.platform.campaigns import Campaign, message_id, parse_message_id
 from portevoix.platform.smpp import receipts
 from portevoix.projections.bulk import insert_rows
-from portevoix.projections.tracking import EventHandlers, Projection
+from portevoix.projections.tracking import EventHandlers, PagedProjection
 
 # Message statuses: before dispatch, at dispatch, then from receipts.
 TEST, AWAITING_APPROVAL, SCHEDULED, CANCELLED = (
@@ -390,17 +390,13 @@ def receipts_recorded(event: Campaign.ReceiptsRecorded, page: _Page) -> None:
             row["done_at"] = as_datetime(done_at)
 
 
-class Outbox(Projection):
+class Outbox(PagedProjection):
     """``outbox_messages`` (and ``outbox_campaigns``, what new recipients inherit)."""
 
     name = "outbox"
     metadata = metadata
-
-    def apply_page(self, events: Sequence[Any], conn: Connection) -> None:
-        page = _Page(conn)
-        page.preload(events)
-        handles.apply(events, page)
-        page.flush()
+    handlers = handles
+    page_type = _Page
 
 
 # Queries ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import contextlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar, get_args, get_type_hints
+from typing import Any, ClassVar, Protocol, TypeVar, get_args, get_type_hints
 
 from eventsourcing.application import Application
 from sqlalchemy import (
@@ -82,6 +82,31 @@ class Projection(ABC):
     @abstractmethod
     def apply_page(self, events: Sequence[Any], conn: Connection) -> None:
         """Apply ``events`` (in log order) to the tables; never commits."""
+
+
+class Page(Protocol):
+    """What a page of events touches: read once (``preload``), changed in memory by the
+    handlers, written in bulk (``flush``)."""
+
+    def __init__(self, conn: Connection) -> None: ...
+
+    def preload(self, events: Sequence[Any]) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+class PagedProjection(Projection):
+    """A projection that folds each page in memory before writing it: ``page_type`` holds
+    the rows, ``handlers`` change them."""
+
+    handlers: ClassVar[EventHandlers]
+    page_type: ClassVar[type[Page]]
+
+    def apply_page(self, events: Sequence[Any], conn: Connection) -> None:
+        page = self.page_type(conn)
+        page.preload(events)
+        self.handlers.apply(events, page)
+        page.flush()
 
 
 class ProjectionRunner:
