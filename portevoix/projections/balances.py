@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 from portevoix.ledger.accounts import Account
 from portevoix.ledger.transfers import PENDING, POSTED, Transfer
-from portevoix.projections.bulk import insert_rows
+from portevoix.projections.bulk import chunks, insert_rows
 from portevoix.projections.tracking import EventHandlers, PagedProjection
 
 metadata = MetaData()
@@ -143,10 +143,10 @@ class _Page:
                 account_ids.add(e.originator_id)
         account_ids -= created
         transfer_ids -= created
-        for chunk in _chunks(list(account_ids)):
+        for chunk in chunks(list(account_ids)):
             for row in self.conn.execute(select(balances).where(balances.c.account_id.in_(chunk))):
                 self.accounts[row.account_id] = row._asdict()
-        for chunk in _chunks(list(transfer_ids)):
+        for chunk in chunks(list(transfer_ids)):
             for row in self.conn.execute(
                 select(transfers).where(transfers.c.transfer_id.in_(chunk))
             ):
@@ -199,10 +199,6 @@ def _prefixed(row: dict[str, Any], key: str) -> dict[str, Any]:
     values = {k: v for k, v in row.items() if k != key}
     values[f"b_{key}"] = row[key]
     return values
-
-
-def _chunks(items: list[UUID], size: int = 900) -> list[list[UUID]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 handles = EventHandlers()

@@ -48,22 +48,22 @@ from sqlalchemy import (
 
 from portevoix.platform.campaigns import CANCELLED, DONE, REQUEUED, Campaign, message_id
 from portevoix.projections import outbox
-from portevoix.projections.bulk import insert_rows
+from portevoix.projections.bulk import insert_rows, select_rows, update_rows
 from portevoix.projections.outbox import (
     AWAITING_APPROVAL,
     OUTCOME_STATUS,
     SCHEDULED,
     SENDING,
     SENT,
+    initial_status,
+    receipt_applies,
+)
+from portevoix.projections.paging import (
     CursorError,
     as_datetime,
     decode_cursor,
     encode_cursor,
-    initial_status,
-    receipt_applies,
-    select_rows,
     typed,
-    update_rows,
 )
 from portevoix.projections.tracking import EventHandlers, PagedProjection
 

@@ -27,14 +27,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
-    BindParameter,
     Boolean,
     Column,
     ColumnElement,
@@ -49,7 +47,6 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
-    any_,
     bindparam,
     or_,
     select,
@@ -60,7 +57,14 @@ from sqlalchemy import (
 from portevoix.platform import campaigns as domain
 from portevoix.platform.campaigns import Campaign, message_id, parse_message_id
 from portevoix.platform.smpp import receipts
-from portevoix.projections.bulk import insert_rows
+from portevoix.projections.bulk import insert_rows, select_rows, update_rows
+from portevoix.projections.paging import (
+    CursorError,
+    as_datetime,
+    decode_cursor,
+    encode_cursor,
+    typed,
+)
 from portevoix.projections.tracking import EventHandlers, PagedProjection
 
 # Message statuses: before dispatch, at dispatch, then from receipts.
@@ -142,8 +146,6 @@ campaigns = Table(
 # The columns the dispatch and receipt events change.
 MUTABLE = ("status", "colour", "reason", "stat", "error_code", "smsc_ids",
            "possible_duplicate", "sent_at", "done_at", "updated_at")
-_IN_CHUNK = 5_000  # SQLite accepts 32,766 parameters a statement
-_ANY_CHUNK = 50_000
 
 
 def initial_status(settings: dict[str, Any]) -> str:
@@ -151,14 +153,6 @@ def initial_status(settings: dict[str, Any]) -> str:
     if settings["test"]:
         return TEST
     return AWAITING_APPROVAL if settings["proof_required"] else SCHEDULED
-
-
-def as_datetime(value: datetime | str | None) -> datetime | None:
-    """A settings or receipt time (a datetime, or ISO 8601 text; naive is UTC) in UTC."""
-    if value is None or value == "":
-        return None
-    found = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
 
 
 def receipt_applies(current: str, received: str) -> bool:
@@ -255,50 +249,12 @@ class _Page:
         update_rows(conn, messages, [self.loaded[key] for key in self.changed], MUTABLE)
 
 
-def select_rows(conn: Connection, key: Column[Any], keys: Sequence[Any],
-                columns: Sequence[Column[Any]] | None = None) -> list[dict[str, Any]]:
-    """The rows whose ``key`` is one of ``keys``, as dicts of the key and ``columns`` (all the
-    table's by default). On PostgreSQL one array parameter carries the keys: an IN list of
-    thousands of parameters costs more to build than the query takes to run."""
-    if not keys:
-        return []
-    table = key.table
-    chosen = [key, *(c for c in columns if c is not key)] if columns else list(table.columns)
-    names = [c.name for c in chosen]
-    if conn.dialect.name == "postgresql":
-        query = select(*chosen).where(key == any_(bindparam("keys", type_=ARRAY(key.type))))
-        batches = [{"keys": list(keys[i : i + _ANY_CHUNK])}
-                   for i in range(0, len(keys), _ANY_CHUNK)]
-        return [dict(zip(names, row, strict=True))
-                for batch in batches for row in conn.execute(query, batch)]
-    return [dict(zip(names, row, strict=True)) for chunk in _chunks(list(keys))
-            for row in conn.execute(select(*chosen).where(key.in_(chunk)))]
-
-
-def update_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
-                columns: Sequence[str]) -> None:
-    """Write ``columns`` of ``rows`` to the table's rows of the same primary key, in one
-    executemany (pipelined by psycopg). Copying them into a temporary table for one
-    UPDATE ... FROM measured only 15-25 % faster on PostgreSQL here, for raw SQL."""
-    if not rows:
-        return
-    (key,) = table.primary_key.columns
-    conn.execute(
-        update(table).where(key == bindparam(f"b_{key.name}")),
-        [{f"b_{key.name}": row[key.name], **{c: row[c] for c in columns}} for row in rows],
-    )
-
-
 def _indexes(event: Any) -> Iterable[int]:
     if isinstance(event, Campaign.Dispatched):
         return (result[0] for result in event.results)
     if isinstance(event, Campaign.ReceiptsRecorded):
         return (item[0] for item in event.items)
     return getattr(event, "indexes", ())
-
-
-def _chunks(items: list[Any], size: int = _IN_CHUNK) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 handles = EventHandlers()
@@ -484,13 +440,6 @@ def outbox_page(
     return rows[:limit], encode_cursor(last.created_at, last.message_id)
 
 
-def typed(columns: Sequence[Column[Any]], values: Sequence[Any]) -> list[BindParameter[Any]]:
-    """``values`` bound as the types of ``columns`` (a row value's members are not typed by
-    the row they are compared with, and SQLite stores UUIDs and times as text)."""
-    return [bindparam(None, value, type_=column.type) for column, value in zip(
-        columns, values, strict=True)]
-
-
 def _matches(keyword: str) -> ColumnElement[bool]:
     """Text containing ``keyword``, or a number containing it when it is one: written
     internationally ("+33 6 12", "0033 6 12") it matches the numbers it begins; with a national
@@ -517,27 +466,3 @@ def _message(values: dict[str, Any]) -> OutboxMessage:
     for name in ("created_at", "scheduled_at", "sent_at", "done_at", "updated_at"):
         values[name] = as_datetime(values[name])  # SQLite gives them back naive
     return OutboxMessage(**values)
-
-
-class CursorError(ValueError):
-    """A page cursor that no page gave out (edited, or truncated)."""
-
-    def __init__(self, cursor: str) -> None:
-        super().__init__(f"not a page cursor: {cursor!r}")
-        self.cursor = cursor
-
-
-def encode_cursor(created_at: datetime, key: str) -> str:
-    """Where a page ended: its last row's creation time and key."""
-    return f"{created_at.astimezone(UTC).isoformat()}|{key}"
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    at, _, key = cursor.partition("|")
-    try:
-        found = as_datetime(at)
-    except ValueError:
-        raise CursorError(cursor) from None
-    if found is None or not key:
-        raise CursorError(cursor)
-    return found, key

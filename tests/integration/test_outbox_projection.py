@@ -25,7 +25,6 @@ from portevoix.platform.campaigns import (
     message_id,
 )
 from portevoix.projections.outbox import (
-    CursorError,
     Outbox,
     OutboxMessage,
     campaigns,
@@ -33,6 +32,7 @@ from portevoix.projections.outbox import (
     messages,
     outbox_page,
 )
+from portevoix.projections.paging import CursorError
 from portevoix.projections.tracking import ProjectionRunner
 from portevoix.storage import Storage
 
