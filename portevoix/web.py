@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from portevoix import status
+from portevoix.platform.channels import http_php, url2sms
 from portevoix.services import Services, build_services
 from portevoix.settings import Settings
 
@@ -25,4 +26,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["portevoix"] = services
     app.register_blueprint(status.bp)
+    app.register_blueprint(http_php.bp)
+    app.register_blueprint(url2sms.bp)
     return app

@@ -14,6 +14,8 @@ INSUFFICIENT_CREDIT = 83
 INVALID_NUMBER = 84
 INVALID_DEFERRED_FORMAT = 85
 EMPTY_GROUP = 86
+EMPTY_EMAIL = 87  # http.php: no login given
+EMPTY_PASS = 88  # http.php: no password or API key given
 EMPTY_NUMBERS = 89
 EMPTY_MESSAGE = 90
 DUPLICATE_24H = 91  # the same text to the same number within 24 hours
@@ -35,6 +37,8 @@ MEANINGS = {
     INVALID_NUMBER: "the mobile number is not valid",
     INVALID_DEFERRED_FORMAT: "the deferred send format is not valid",
     EMPTY_GROUP: "the contact group is empty",
+    EMPTY_EMAIL: "the email value is empty",
+    EMPTY_PASS: "the pass value is empty",
     EMPTY_NUMBERS: "no number was given",
     EMPTY_MESSAGE: "the message is empty",
     DUPLICATE_24H: "the message was already sent to this number in the last 24 hours",

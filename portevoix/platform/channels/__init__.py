@@ -1,0 +1,1 @@
+"""Channels: the HTTP and e-mail interfaces, thin adapters over ``Sending.submit``."""
