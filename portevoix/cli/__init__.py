@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from portevoix.cli import (  # noqa: F401 (each registers its commands)
     credit,
+    email,
     platform,
     prices,
     routes,
