@@ -7,8 +7,10 @@ does.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -16,25 +18,34 @@ from uuid import UUID
 from sqlalchemy import Engine
 
 from portevoix.ledger.services import Ledger
+from portevoix.platform import alerts
 from portevoix.platform.blacklists import Blacklists
 from portevoix.platform.dispatcher import Dispatcher
+from portevoix.platform.forwarding import Forwarding, ForwardingError, Mailer
 from portevoix.platform.price_book import PriceBook
 from portevoix.platform.pricing import Pricing
 from portevoix.platform.quoting import Quoting
+from portevoix.platform.replies import Inbox
 from portevoix.platform.routing import Routing
-from portevoix.platform.sending import Sending, utcnow
+from portevoix.platform.sending import Sending, SendRequest, utcnow
+from portevoix.platform.smpp.results import Reply
+from portevoix.projections.alerts import Alerts, AlertsTable
 from portevoix.projections.balances import Balances
 from portevoix.projections.blacklists import BlacklistEntries
 from portevoix.projections.history import SentHistory
 from portevoix.projections.journal import Journal, due_campaigns
 from portevoix.projections.outbox import Outbox
 from portevoix.projections.price_lists import PriceLists
+from portevoix.projections.replies import Replies, reply_owner
 from portevoix.projections.tenancy import TenancyDirectory
 from portevoix.projections.tracking import ProjectionRunner
 from portevoix.settings import Settings
 from portevoix.storage import Storage
+from portevoix.tenants.errors import TenancyError
 from portevoix.tenants.sender_service import SenderIds
 from portevoix.tenants.services import Tenancy
+
+log = logging.getLogger("portevoix.services")
 
 
 @dataclass
@@ -52,6 +63,11 @@ class Services:
     engine: Engine
     runners: list[ProjectionRunner]
     clock: Callable[[], datetime] = utcnow
+    inbox: Inbox | None = None
+    forwarding: Forwarding | None = None
+    mail_out: Mailer | None = None
+    _replies: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replies"), repr=False)
     _follower: threading.Thread | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -75,7 +91,49 @@ class Services:
             return due_campaigns(self.engine, now)
 
         return Dispatcher(self.ledger, self.routing, due, clock=self.clock, batch=batch,
-                          on_closed=self.sending.repeat)
+                          on_closed=self.sending.repeat, on_reply=self.on_reply)
+
+    def on_reply(self, reply: Reply) -> None:
+        """The dispatcher's callback, in its event loop: the reply is recorded and forwarded
+        in a worker thread (one, so replies keep their order), never blocking the loop."""
+        self._replies.submit(self._handle_reply, reply)
+
+    def _handle_reply(self, reply: Reply) -> None:
+        try:
+            self.receive_reply(reply)
+        except Exception:  # one bad reply must not stop the next ones
+            log.exception("reply from %s to %s", reply.source, reply.destination)
+
+    def receive_reply(self, reply: Reply) -> UUID:
+        """Record a reply (STOP and START apply at once) and forward it; a forwarding
+        failure is recorded on the reply and logged, not raised."""
+        assert self.inbox is not None and self.forwarding is not None
+        reply_id = self.inbox.receive(reply)
+        try:
+            self.forwarding.forward(reply_id)
+        except ForwardingError as error:
+            log.warning("reply %s not forwarded: %s", reply_id, error)
+        return reply_id
+
+    def send_pending_alerts(self, limit: int = 100) -> int:
+        """Mail the low-balance alerts not mailed yet (the alerts view brought up to date
+        first); returns how many were mailed. Nothing without a mail relay."""
+        if self.mail_out is None:
+            return 0
+        for runner in self.runners:
+            if runner.projection.name == Alerts.name:
+                runner.catch_up()
+        return alerts.send_pending_alerts(AlertsTable(self.engine), self._alert_recipient,
+                                          self.mail_out, self.clock, limit)
+
+    def _alert_recipient(self, account_id: UUID) -> alerts.Recipient | None:
+        account = self.ledger.account(account_id)
+        try:
+            owner = self.tenancy.tenant(account.owner_id)
+        except TenancyError:  # a domain group's wallet: no contact address of its own
+            return None
+        email = getattr(owner, "contact_email", "")
+        return alerts.Recipient(email, account.scale) if email else None
 
     def follow(self) -> None:
         """Keep the projections up to date in a background thread until ``close``."""
@@ -91,8 +149,9 @@ class Services:
         self._stopping.set()
         if self._follower is not None:
             self._follower.join(timeout=5)
+        self._replies.shutdown(wait=True)
         for app in (self.ledger, self.tenancy, self.pricing, self.routing, self.senders,
-                    self.blacklists):
+                    self.blacklists, *([self.inbox] if self.inbox is not None else [])):
             app.close()
         self.engine.dispose()
 
@@ -100,7 +159,10 @@ class Services:
 _SEND_VIEWS = frozenset({Outbox.name, Journal.name})
 
 
-def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Services:
+def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
+                   mail_out: Mailer | None = None) -> Services:
+    """``mail_out`` sends replies forwarded by e-mail and low-balance alerts (none: neither
+    is mailed)."""
     storage = Storage(settings.database_url)
     cache = settings.aggregate_cache_size
     with storage.schema_lock():
@@ -111,13 +173,18 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         senders = SenderIds(tenancy, env=storage.event_store_env("senders", cache))
         blacklists = Blacklists(env=storage.event_store_env("blacklists", 1_000))
         engine = storage.projection_engine()
+        outbox = ProjectionRunner(ledger, Outbox(), engine)
+        inbox = Inbox(blacklists, reply_owner(engine, outbox.catch_up),
+                      env=storage.event_store_env("inbox", cache))
         runners = [
             ProjectionRunner(ledger, Balances(), engine),
-            ProjectionRunner(ledger, Outbox(), engine),
+            outbox,
             ProjectionRunner(ledger, Journal(), engine),
             ProjectionRunner(tenancy, TenancyDirectory(), engine),
             ProjectionRunner(pricing, PriceLists(), engine),
             ProjectionRunner(blacklists, BlacklistEntries(), engine),
+            ProjectionRunner(inbox, Replies(), engine),
+            ProjectionRunner(ledger, Alerts(), engine),
         ]
         for runner in runners:
             runner.create_tables()
@@ -125,5 +192,13 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     outbox_runners = [r for r in runners if r.projection.name in _SEND_VIEWS]
     history = SentHistory(engine, lambda: [r.catch_up() for r in outbox_runners])
     sending = Sending(ledger, tenancy, quoting, senders, blacklists, history, clock)
+
+    def send_sms(customer_id: UUID, number: str, text: str, reference: str) -> int:
+        return sending.submit(SendRequest(customer_id, text=text, numbers=[number],
+                                          reference=reference, channel="replies")).code
+
+    forwarding = Forwarding(inbox, lambda customer_id: tenancy.customer(customer_id).options,
+                            mail_out, send_sms, settings.secret_key)
     return Services(settings, ledger, tenancy, pricing, routing, senders, blacklists, quoting,
-                    PriceBook(pricing, tenancy), sending, engine, runners, clock)
+                    PriceBook(pricing, tenancy), sending, engine, runners, clock, inbox,
+                    forwarding, mail_out)

@@ -1,0 +1,177 @@
+"""Forwarding a recorded reply where its customer asked (options ``replies_forwarding`` and
+``replies_target``), and recording the outcome on the reply.
+
+- ``email``: a mail to the target through the relay (free).
+- ``url``: an HTTP POST of the reply as JSON, signed (below), tried at most
+  ``WebhookSettings.attempts`` times with doubling pauses; a 4xx other than 408 and 429 is
+  final (the customer's endpoint refused it, trying again would not help).
+- ``sms``: a send to the target number of "Reply from +33...: <text>" through ``submit``,
+  charged like any other send (its reference is the reply's, so a retry is the same send).
+
+Webhook signature: ``X-Portevoix-Timestamp`` is the Unix time in seconds, and
+``X-Portevoix-Signature`` is ``sha256=`` and the hex HMAC-SHA256 of ``timestamp + "." + body``
+(the body's exact bytes) keyed with the customer's webhook secret. That secret is, for now,
+derived: the hex HMAC-SHA256 of ``"replies-webhook:" + customer id`` keyed with the platform
+secret (``PORTEVOIX_SECRET_KEY``), so it survives restarts only if that key is set, and
+changing the key changes every customer's secret. Without a platform secret nothing is posted:
+an unsigned or trivially signed webhook would let anyone forge replies. A receiver checks the
+signature with ``verify`` and refuses old timestamps (replays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from portevoix.platform.replies import Inbox, Reply
+
+log = logging.getLogger("portevoix.forwarding")
+
+NONE, EMAIL, SMS, URL = "none", "email", "sms", "url"
+TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Portevoix-Timestamp", "X-Portevoix-Signature"
+_FINAL_HTTP = range(400, 500)
+_RETRIED_HTTP = frozenset({408, 429})
+
+
+class Mailer(Protocol):
+    """``MailOut`` in production: raises OSError or smtplib.SMTPException on failure."""
+
+    def reply(self, to: str, subject: str, body: str, in_reply_to: str = "") -> object: ...
+
+
+class SmsSender(Protocol):
+    """Sends ``text`` to ``number`` for ``customer_id`` (charged), once per ``reference``;
+    returns the result code (``codes.SENT``/``codes.DEFERRED`` when recorded)."""
+
+    def __call__(self, customer_id: UUID, number: str, text: str, reference: str) -> int: ...
+
+
+class ForwardingError(Exception):
+    """A reply could not be forwarded; the reason is recorded on the reply."""
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    attempts: int = 4
+    timeout_s: float = 5.0
+    first_pause_s: float = 0.5  # doubled after each failed attempt
+
+
+def webhook_secret(platform_secret: str, customer_id: UUID) -> str:
+    """The customer's webhook secret (see the module docstring)."""
+    key = platform_secret.encode()
+    return hmac.new(key, f"replies-webhook:{customer_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def payload(reply: Reply) -> dict[str, Any]:
+    return {
+        "id": str(reply.id), "source": reply.source, "destination": reply.destination,
+        "text": reply.text, "received_at": reply.received_at.isoformat(),
+        "stop": reply.is_stop, "start": reply.is_start,
+    }
+
+
+class Forwarding:
+    """Forwards replies; ``options(customer_id)`` gives the customer's options."""
+
+    def __init__(self, inbox: Inbox, options: Callable[[UUID], Mapping[str, object]],
+                 mailer: Mailer | None, send_sms: SmsSender, platform_secret: str,
+                 webhook: WebhookSettings | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.inbox, self.options, self.mailer, self.send_sms = inbox, options, mailer, send_sms
+        self.platform_secret = platform_secret
+        self.webhook = webhook or WebhookSettings()
+        self.sleep, self.clock = sleep, clock
+
+    def forward(self, reply_id: UUID) -> str:
+        """Forward the reply by its customer's choice; returns the channel (``none`` when
+        there is no customer or it forwards nothing, or the reply was forwarded already).
+        A failure is recorded on the reply and raised as ForwardingError."""
+        reply = self.inbox.reply(reply_id)
+        if reply.customer_id is None or reply.forwarded is not None:
+            return NONE
+        options = self.options(reply.customer_id)
+        channel, target = str(options.get("replies_forwarding", NONE)), str(
+            options.get("replies_target", ""))
+        if channel == NONE or not target:
+            return NONE
+        try:
+            detail = self._send(channel, target, reply)
+        except ForwardingError as error:
+            self.inbox.record_failure(reply_id, channel, target, str(error))
+            raise
+        self.inbox.record_forwarded(reply_id, channel, target, detail)
+        return channel
+
+    def _send(self, channel: str, target: str, reply: Reply) -> str:
+        if channel == EMAIL:
+            return self._mail(target, reply)
+        if channel == URL:
+            return self._post(target, reply)
+        if channel == SMS:
+            assert reply.customer_id is not None
+            code = self.send_sms(reply.customer_id, target,
+                                 f"Reply from {reply.source}: {reply.text}", f"reply:{reply.id}")
+            return f"code {code}"
+        raise ForwardingError(f"unknown forwarding {channel!r}")
+
+    def _mail(self, target: str, reply: Reply) -> str:
+        if self.mailer is None:
+            raise ForwardingError("no mail relay is configured")
+        body = (f"From: {reply.source}\nTo: {reply.destination}\n"
+                f"Received: {reply.received_at.isoformat()}\n\n{reply.text}\n")
+        try:
+            self.mailer.reply(target, f"SMS reply from {reply.source}", body)
+        except Exception as error:  # OSError, smtplib.SMTPException
+            raise ForwardingError(f"mail to {target}: {error}") from error
+        return "mailed"
+
+    def _post(self, url: str, reply: Reply) -> str:
+        """POST the signed payload; 2xx is done, 408/429/5xx and network errors are tried
+        again after a pause (0.5 s, 1 s, 2 s ... by default), at most ``attempts`` times."""
+        if not url.startswith(("http://", "https://")):
+            raise ForwardingError(f"{url!r} is not an http(s) URL")
+        if not self.platform_secret:
+            raise ForwardingError("no platform secret to sign webhooks with")
+        assert reply.customer_id is not None
+        secret = webhook_secret(self.platform_secret, reply.customer_id)
+        body = json.dumps(payload(reply), ensure_ascii=False).encode()
+        pause, last = self.webhook.first_pause_s, ""
+        for attempt in range(1, self.webhook.attempts + 1):
+            timestamp = str(int(self.clock()))
+            request = urllib.request.Request(url, data=body, method="POST", headers={
+                "Content-Type": "application/json; charset=utf-8",
+                TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, body),
+            })
+            try:
+                with urllib.request.urlopen(request, timeout=self.webhook.timeout_s) as answer:
+                    return f"HTTP {answer.status} after {attempt} attempts"
+            except urllib.error.HTTPError as error:
+                last = f"HTTP {error.code}"
+                if error.code in _FINAL_HTTP and error.code not in _RETRIED_HTTP:
+                    break
+            except (OSError, ValueError) as error:  # URLError, timeouts, refused connections
+                last = str(error)
+            if attempt < self.webhook.attempts:
+                self.sleep(pause)
+                pause *= 2
+        raise ForwardingError(f"POST {url}: {last}")

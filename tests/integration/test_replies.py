@@ -1,0 +1,230 @@
+"""Replies over real parts on 127.0.0.1: the SMSC simulator delivers them to a bound
+dispatcher, the inbox records them, STOP blacklists, forwarding reaches a capturing SMTP
+server and an HTTP server; low-balance crossings are mailed once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from send_world import RETAIL_FR, World
+from sqlalchemy import select
+
+from portevoix.platform import codes
+from portevoix.platform.channels.email_gateway import FreePortController
+from portevoix.platform.channels.mail_out import MailOut, RelaySettings
+from portevoix.platform.forwarding import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify, webhook_secret
+from portevoix.platform.sending import SendRefusedError, SendRequest
+from portevoix.platform.smpp.simulator import SimulatorConfig, SimulatorThread
+from portevoix.projections.replies import replies
+from portevoix.services import build_services
+from portevoix.settings import Settings
+
+pytestmark = pytest.mark.timeout(180)
+
+NUMBER, SENDER, SECRET = "+33612345678", "SMSPlus", "test-platform-secret"
+
+
+@dataclass
+class Mailbox:
+    mails: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.mails.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout_s: float = 15) -> list[tuple[list[str], EmailMessage]]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.mails) >= count:
+                    return list(self.mails)
+            time.sleep(0.02)
+        raise TimeoutError(f"{len(self.mails)} mails, expected {count}")
+
+
+@dataclass
+class Hooks:
+    """A webhook receiver: answers 503 to the first ``failures`` requests, then 204."""
+
+    failures: int = 0
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextlib.contextmanager
+def a_hook_server(hooks: Hooks) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with hooks.lock:
+                hooks.received.append((dict(self.headers.items()), body))
+                status = 503 if len(hooks.received) <= hooks.failures else 204
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/replies"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class Replies:
+    world: World
+    mailbox: Mailbox
+
+    def send(self, text: str = "Réunion ce soir à 18 h.") -> int:
+        result = self.world.services.sending.submit(
+            SendRequest(self.world.customer, text=text, numbers=[NUMBER]))
+        if result.campaign_id is not None:
+            self.world.dispatch_until_done([result.campaign_id])
+        return result.code
+
+    def reply(self, text: str, source: str = NUMBER, count: int = 1,
+              timeout_s: float = 30) -> list[dict[str, Any]]:
+        """Inject a reply and keep a receiver bound until ``count`` replies are recorded."""
+        services = self.world.services
+        self.world.smsc.inject_reply(source, SENDER, text)
+        dispatcher = services.dispatcher()
+
+        def recorded() -> list[dict[str, Any]]:
+            services.catch_up()
+            with services.engine.connect() as conn:
+                return [row._asdict() for row in conn.execute(select(replies))]
+
+        async def main() -> list[dict[str, Any]]:
+            await dispatcher.connectors.for_destination("FR", "")
+            try:
+                deadline = time.monotonic() + timeout_s
+                while time.monotonic() < deadline:
+                    rows = await asyncio.to_thread(recorded)
+                    if len(rows) >= count:
+                        return rows
+                    await asyncio.sleep(0.05)
+                raise TimeoutError("the reply was not recorded")
+            finally:
+                await dispatcher.connectors.close()
+
+        return asyncio.run(main())
+
+
+@pytest.fixture
+def platform(database_url: str) -> Iterator[Replies]:
+    mailbox = Mailbox()
+    relay = FreePortController(mailbox, hostname="127.0.0.1", port=0)
+    relay.start()
+    simulator = SimulatorThread(SimulatorConfig(accounts={"portevoix": "secret"})).start()
+    mail_out = MailOut(RelaySettings("127.0.0.1", relay.port, "no-reply@portevoix.example"))
+    services = build_services(Settings(database_url=database_url, secret_key=SECRET),
+                              mail_out=mail_out)
+    try:
+        world = World(services, simulator)
+        world.fund(100 * RETAIL_FR)
+        yield Replies(world, mailbox)
+    finally:
+        services.close()
+        simulator.stop()
+        relay.stop()
+
+
+def test_a_reply_after_a_campaign_reaches_the_inbox_with_its_customer(
+        platform: Replies) -> None:
+    platform.send()
+
+    [row] = platform.reply("Oui, je serai là")
+
+    assert (row["customer_id"], row["source"], row["text"]) == (
+        platform.world.customer, NUMBER, "Oui, je serai là")
+    assert not row["is_stop"]
+
+
+def test_a_reply_from_a_number_nobody_sent_to_has_no_customer(platform: Replies) -> None:
+    [row] = platform.reply("Bonjour", source="+33699999999")
+
+    assert row["customer_id"] is None
+
+
+def test_a_stop_reply_blacklists_the_number_for_that_customer(platform: Replies) -> None:
+    platform.send()
+
+    [row] = platform.reply("STOP SMS")
+    with pytest.raises(SendRefusedError) as refused:
+        platform.send("Encore un message")
+
+    assert row["is_stop"]
+    assert refused.value.code == codes.BLACKLISTED
+
+
+def test_a_reply_is_forwarded_by_email(platform: Replies) -> None:
+    platform.world.services.tenancy.change_options(
+        platform.world.customer, replies_forwarding="email",
+        replies_target="accueil@mairie.example")
+    platform.send()
+
+    platform.reply("Merci pour l'information")
+    [(recipients, mail)] = platform.mailbox.wait_for(1)
+
+    assert recipients == ["accueil@mairie.example"]
+    assert NUMBER in mail["Subject"]
+    assert "Merci pour l'information" in mail.get_content()
+
+
+def test_a_reply_is_posted_signed_to_a_url_after_a_failure(platform: Replies) -> None:
+    hooks = Hooks(failures=1)
+    with a_hook_server(hooks) as url:
+        platform.world.services.tenancy.change_options(
+            platform.world.customer, replies_forwarding="url", replies_target=url)
+        platform.send()
+
+        platform.reply("Oui")
+        deadline = time.monotonic() + 15
+        while len(hooks.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    assert len(hooks.received) == 2  # a 503, then delivered
+    headers, body = hooks.received[-1]
+    secret = webhook_secret(SECRET, platform.world.customer)
+    assert verify(secret, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
+    assert json.loads(body)["text"] == "Oui"
+    assert json.loads(body)["source"] == NUMBER
+
+
+def test_a_low_balance_crossing_is_mailed_once(platform: Replies) -> None:
+    services, world = platform.world.services, platform.world
+    services.tenancy.change_options(world.customer, low_balance_threshold=99 * RETAIL_FR + 1)
+
+    platform.send("Premier")  # 100 → 99 credits: below the threshold
+    first = services.send_pending_alerts()
+    platform.send("Second")  # still below: no new crossing
+    second = services.send_pending_alerts()
+
+    assert (first, second) == (1, 0)
+    [(recipients, mail)] = platform.mailbox.wait_for(1)
+    assert recipients == ["sms@mairie.example"]
+    assert mail["Subject"] == "Low balance"
