@@ -1,0 +1,219 @@
+"""The JSON API's OpenAPI 3.0 document, written as data (request bodies and query parameters
+derived from the marshmallow schemas), and a self-contained page listing its operations."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+from marshmallow import Schema
+
+from portevoix.platform.channels.json_schemas import (
+    CampaignsQuery,
+    MessagesQuery,
+    QuoteSchema,
+    RowSchema,
+    SendSchema,
+    field_schema,
+    json_schema,
+)
+from portevoix.projections.journal import COUNTS
+
+_REFS: dict[type[Schema], str] = {RowSchema: "Row"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_STRING = {"type": "string"}
+_NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+_MONEY = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$",
+          "description": "an amount in the platform's unit, as a decimal string"}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Row": json_schema(RowSchema()),
+    "SendRequest": json_schema(SendSchema(), _REFS),
+    "QuoteRequest": json_schema(QuoteSchema(), _REFS),
+    "Error": _object({"error": {
+        "type": "object", "required": ["code", "legacy_code", "message"],
+        "properties": {
+            "code": {"type": "string", "example": "insufficient_credit"},
+            "legacy_code": {"type": "integer", "nullable": True,
+                            "description": "the seeds' result code of a send refusal"},
+            "message": _STRING,
+            "fields": {"type": "object", "description": "marshmallow's messages, by field"},
+        }}}),
+    "Refusal": _object({"number": _STRING, "legacy_code": {"type": "integer"},
+                        "reason": _STRING, "detail": _STRING}),
+    "Submitted": _object({
+        "campaign_id": {"type": "string", "format": "uuid"},
+        "code": {"type": "integer", "description": "80 sent, 81 deferred, 92 test"},
+        "message": _STRING, "status": _STRING, "recipients": {"type": "integer"},
+        "segments": {"type": "integer"}, "price": _MONEY, "unit": _STRING,
+        "refused": {"type": "array", "items": _ref("Refusal")},
+        "duplicates": {"type": "array", "items": _STRING},
+        "notes": {"type": "array", "items": _STRING},
+    }),
+    "Quote": _object({
+        "recipients": {"type": "integer"}, "segments": {"type": "integer"}, "price": _MONEY,
+        "unit": _STRING,
+        "lines": {"type": "array", "items": _object({
+            "number": _STRING, "e164": _STRING, "country": _STRING, "operator": _STRING,
+            "encoding": _STRING, "segments": {"type": "integer"}, "price": _MONEY})},
+        "refused": {"type": "array", "items": _object(
+            {"number": _STRING, "reason": _STRING, "detail": _STRING})},
+    }),
+    "Campaign": _object({
+        "campaign_id": {"type": "string", "format": "uuid"}, "status": _STRING,
+        "kind": _STRING, "sender": _STRING, "reference": _STRING, "channel": _STRING,
+        "recipients": {"type": "integer"}, "segments": {"type": "integer"},
+        "price": _MONEY, "charged": _MONEY, "released": _MONEY,
+        "counts": _object({name: {"type": "integer"} for name in COUNTS}),
+        "created_at": {"type": "string", "format": "date-time"},
+        "scheduled_at": _NULLABLE_TIME, "first_sent_at": _NULLABLE_TIME,
+        "last_sent_at": _NULLABLE_TIME, "closed_at": _NULLABLE_TIME,
+    }),
+    "Message": _object({
+        "message_id": _STRING, "campaign_id": {"type": "string", "format": "uuid"},
+        "number": _STRING, "country": _STRING, "operator": _STRING, "text": _STRING,
+        "sender": _STRING, "kind": _STRING, "segments": {"type": "integer"}, "price": _MONEY,
+        "status": _STRING, "reason": _STRING, "stat": _STRING, "error_code": _STRING,
+        "created_at": {"type": "string", "format": "date-time"},
+        "scheduled_at": _NULLABLE_TIME, "sent_at": _NULLABLE_TIME, "done_at": _NULLABLE_TIME,
+    }),
+    "Balance": _object({"unit": _STRING, "balance": _MONEY, "available": _MONEY,
+                        "pending": _MONEY}),
+}
+for _name, _item in (("CampaignPage", "Campaign"), ("MessagePage", "Message")):
+    SCHEMAS[_name] = _object({"data": {"type": "array", "items": _ref(_item)},
+                              "after": {"type": "string", "nullable": True,
+                                        "description": "the next page's cursor; null on the last"}})
+
+ERRORS = {
+    "400": "the request is malformed (see error.fields)",
+    "401": "no usable API key", "403": "the API key lacks the scope, or the account is "
+    "suspended or the address not allowed", "404": "not found", "409": "conflict: an "
+    "Idempotency-Key reused with another request, or a campaign no longer cancellable",
+    "422": "the send is refused (error.legacy_code is the seeds' code)",
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _responses(ok: str, schema: str, *errors: str) -> dict[str, Any]:
+    found: dict[str, Any] = {ok: {"description": "done", "content": _json(_ref(schema))}}
+    for status in ("401", "403", "404", *errors):
+        found[status] = {"description": ERRORS[status], "content": _json(_ref("Error"))}
+    return found
+
+
+def _query(schema: Any) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "query", "required": False,
+             "schema": field_schema(field, {})} for name, field in schema.fields.items()]
+
+
+_IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                           "pattern": r"^[A-Za-z0-9_.:-]+$"},
+                "description": "the same key and body again: the stored response"}
+_CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,
+                "schema": {"type": "string", "format": "uuid"}}
+
+
+def _post(summary: str, request: str | None, ok: str, schema: str, *errors: str,
+          extra: list[dict[str, Any]] | None = None, scope: str = "send") -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary, "security": [{"apiKey": []}], "x-scope": scope,
+        "parameters": [*(extra or []), _IDEMPOTENCY],
+        "responses": _responses(ok, schema, "400", "409", *errors),
+    }
+    if request:
+        operation["requestBody"] = {"required": True, "content": _json(_ref(request))}
+    return operation
+
+
+def _get(summary: str, schema: str, scope: str = "read",
+         parameters: list[dict[str, Any]] | None = None, *errors: str) -> dict[str, Any]:
+    return {"summary": summary, "security": [{"apiKey": []}], "x-scope": scope,
+            "parameters": parameters or [], "responses": _responses("200", schema, *errors)}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Portevoix JSON API", "version": "1.0.0",
+                 "description": "Send SMS, follow campaigns and messages, price and pay. "
+                                "Authorization: Bearer <API key>; each operation needs the "
+                                "scope in x-scope. Status callbacks are not offered yet."},
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/messages": {
+                "post": _post("Send one text to numbers, or personalised rows", "SendRequest",
+                              "201", "Submitted", "422"),
+                "get": _get("Messages, newest first (keyset pages)", "MessagePage",
+                            "read", _query(MessagesQuery()), "400"),
+            },
+            "/messages/{message_id}": {"get": _get("One message", "Message", "read", [
+                {"name": "message_id", "in": "path", "required": True,
+                 "schema": {"type": "string"}}])},
+            "/campaigns": {"get": _get("Campaigns, newest first (keyset pages)",
+                                       "CampaignPage", "read", _query(CampaignsQuery()),
+                                       "400")},
+            "/campaigns/{campaign_id}": {"get": _get("One campaign", "Campaign", "read",
+                                                     [_CAMPAIGN_ID])},
+            "/campaigns/{campaign_id}/cancel": {"post": _post(
+                "Cancel a send that has not started", None, "200", "Campaign",
+                extra=[_CAMPAIGN_ID])},
+            "/quotes": {"post": _post("Price a send without sending", "QuoteRequest", "200",
+                                      "Quote")},
+            "/balance": {"get": _get("The account's credit", "Balance", "balance")},
+        },
+        "components": {
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
+                                           "bearerFormat": "pvx_..."}},
+            "schemas": SCHEMAS,
+        },
+    }
+
+
+def docs_page(spec: dict[str, Any]) -> str:
+    """One HTML page listing the operations (no script, no CDN: it works offline)."""
+    rows = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            statuses = ", ".join(operation["responses"])
+            params = ", ".join(p["name"] for p in operation.get("parameters", []))
+            body = operation.get("requestBody", {}).get("content", {}).get(
+                "application/json", {}).get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+            rows.append(
+                f"<tr><td><code>{escape(method.upper())}</code></td>"
+                f"<td><code>/api/v1{escape(path)}</code></td>"
+                f"<td>{escape(operation['summary'])}</td><td>{escape(operation['x-scope'])}</td>"
+                f"<td>{escape(params)}</td><td>{escape(body)}</td><td>{escape(statuses)}</td></tr>")
+    schemas = "".join(
+        f"<h3 id='{escape(name)}'>{escape(name)}</h3><pre>{escape(_pretty(schema))}</pre>"
+        for name, schema in spec["components"]["schemas"].items())
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(spec['info']['title'])}</title><style>"
+        "body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:.3em}"
+        "table{border-collapse:collapse}pre{background:#f6f6f6;padding:.5em}</style></head>"
+        f"<body><h1>{escape(spec['info']['title'])}</h1>"
+        f"<p>{escape(spec['info']['description'])}</p>"
+        "<p>The machine-readable document: <a href='openapi.json'>openapi.json</a>.</p>"
+        "<h2>Operations</h2><table><tr><th>Method</th><th>Path</th><th>What</th>"
+        "<th>Scope</th><th>Parameters</th><th>Body</th><th>Statuses</th></tr>"
+        f"{''.join(rows)}</table><h2>Schemas</h2>{schemas}</body></html>")
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2)
