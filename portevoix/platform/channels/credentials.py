@@ -41,7 +41,8 @@ def customer_for(services: Parts, login: str, secret: str) -> UUID:
     try:
         key = _api_key(services, secret)
         if key is not None:
-            if key.tenant_id != _user(services.tenancy, login).tenant_id:
+            if (not key.allows(SEND_SCOPE)
+                    or key.tenant_id != _user(services.tenancy, login).tenant_id):
                 raise InvalidCredentialsError()
             return key.tenant_id
         # Not a key: a password, checked at the same scrypt cost whether the login exists.
@@ -56,13 +57,22 @@ def customer_for(services: Parts, login: str, secret: str) -> UUID:
 def customer_for_key(services: Parts, secret: str) -> UUID:
     """The customer holding the API key ``secret`` (with the ``send`` scope), else
     InvalidCredentialsError."""
+    key = customer_key(services, secret)
+    if not key.allows(SEND_SCOPE):
+        raise InvalidCredentialsError()
+    return key.tenant_id
+
+
+def customer_key(services: Parts, secret: str) -> ApiKey:
+    """The usable API key of a customer with this secret (scopes are the caller's to check),
+    else InvalidCredentialsError: unknown, revoked, suspended, not a customer's."""
     try:
         key = _api_key(services, secret)
     except (TenancyError, ValueError) as error:
         raise InvalidCredentialsError() from error
     if key is None:
         raise InvalidCredentialsError()
-    return key.tenant_id
+    return key
 
 
 def _user(tenancy: Tenancy, login: str) -> User:
@@ -90,7 +100,7 @@ def _api_key(services: Parts, secret: str) -> ApiKey | None:
             key = services.tenancy.check_api_key(key_id, secret)
         except InvalidCredentialsError:
             continue  # another key sharing the prefix (48 random bits: rare)
-        if not key.allows(SEND_SCOPE) or services.tenancy.tenant(key.tenant_id).kind != CUSTOMER:
+        if services.tenancy.tenant(key.tenant_id).kind != CUSTOMER:
             raise InvalidCredentialsError()
         return key
     return None

@@ -22,13 +22,13 @@ from uuid import UUID
 from flask import Blueprint, Response, current_app, g, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from portevoix.ledger.amounts import format_amount
 from portevoix.platform import codes
 from portevoix.platform.campaigns import CampaignError, parse_message_id
 from portevoix.platform.channels import idempotency, openapi
+from portevoix.platform.channels.credentials import customer_key
 from portevoix.platform.channels.http_php import client_ip
 from portevoix.platform.channels.json_schemas import (
     CampaignsQuery,
@@ -41,11 +41,9 @@ from portevoix.platform.prices import PriceListError
 from portevoix.platform.sending import SendRefusedError, SendRequest, SubmitResult
 from portevoix.projections import journal, outbox
 from portevoix.projections.paging import CursorError
-from portevoix.projections.tenancy import api_keys
 from portevoix.services import Services
-from portevoix.tenants.errors import InvalidCredentialsError, TenancyError
-from portevoix.tenants.parties import CUSTOMER
-from portevoix.tenants.secrets import API_KEY_MARK, api_key_prefix
+from portevoix.tenants.errors import InvalidCredentialsError
+from portevoix.tenants.secrets import API_KEY_MARK
 
 PREFIX = "/api/v1"
 bp = Blueprint("json_api", __name__, url_prefix=PREFIX)
@@ -122,37 +120,13 @@ def authenticate(scope: str) -> UUID:
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret.startswith(API_KEY_MARK):
         raise ApiError(401, "unauthorized", "an API key is needed: Authorization: Bearer pvx_...")
-    tenancy = services().tenancy
-    for key_id in _key_ids(api_key_prefix(secret)):
-        try:
-            key = tenancy.check_api_key(key_id, secret)
-            kind = tenancy.tenant(key.tenant_id).kind
-        except InvalidCredentialsError:
-            continue  # another key sharing the prefix
-        except (TenancyError, ValueError):
-            break  # revoked, suspended: the client is told no more than for a wrong key
-        if kind != CUSTOMER:
-            break
-        if not key.allows(scope):
-            raise ApiError(403, "forbidden_scope", f"this API key lacks the {scope} scope")
-        return key.tenant_id
-    raise ApiError(401, "unauthorized", "the API key is not valid")
-
-
-def _key_ids(prefix: str) -> list[UUID]:
-    """The keys with this prefix; a key issued a moment ago may need the directory brought
-    up to date (done only when none is found)."""
-
-    def look() -> list[UUID]:
-        with services().engine.connect() as conn:
-            return list(conn.execute(select(api_keys.c.key_id)
-                                     .where(api_keys.c.prefix == prefix)).scalars())
-
-    found = look()
-    if not found:
-        services().catch_up()
-        found = look()
-    return found
+    try:
+        key = customer_key(services(), secret)
+    except InvalidCredentialsError:
+        raise ApiError(401, "unauthorized", "the API key is not valid") from None
+    if not key.allows(scope):
+        raise ApiError(403, "forbidden_scope", f"this API key lacks the {scope} scope")
+    return key.tenant_id
 
 
 def idempotent(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
