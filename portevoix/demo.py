@@ -84,6 +84,7 @@ def seed(services: Services) -> list[DemoLogin]:
     reseller_ids: dict[str, UUID] = {}
     for slug, (name, email, pack) in resellers.items():
         reseller_id = tenancy.create_reseller(slug, name, email)
+        tenancy.update_branding(reseller_id, default_sender=name.replace(" ", ""))
         reseller_ids[slug] = reseller_id
         user(reseller_id, slug, email, f"{name} owner")
         purchase = buy(tenancy.wallet_of(reseller_id), wholesale, pack, "bank_transfer",

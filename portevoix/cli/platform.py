@@ -11,19 +11,32 @@ from portevoix.demo import DEMO_PASSWORD, seed
 @cli.command()
 @click.option("--host", default=None, help="Defaults to PORTEVOIX_HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Defaults to PORTEVOIX_PORT (8000).")
+@click.option("--smsc/--no-smsc", default=True, show_default=True,
+              help="Run the SMSC simulator as the upstream SMSC, and a dispatcher.")
+@click.option("--smsc-port", type=int, default=0, help="The simulator's port (0: any free).")
 @pass_context
-def serve(context: Context, host: str | None, port: int | None) -> None:
+def serve(context: Context, host: str | None, port: int | None, smsc: bool,
+          smsc_port: int) -> None:
     """Serve the platform (waitress) until interrupted."""
     import waitress
 
+    from portevoix.embedded import EmbeddedSending
     from portevoix.web import create_app
 
     settings = context.settings
     host, port = host or settings.host, port or settings.port
     app = create_app(services=context.services)
-    click.echo(f"Portevoix is serving on http://{host}:{port}/  (status: /, health: /healthz)")
+    sending = EmbeddedSending(context.services, smsc_port).start() if smsc else None
+    click.echo(f"Portevoix is serving on http://{host}:{port}/  (status: /, health: /healthz, "
+               f"JSON API: /api/v1/docs, compatibility: /http.php and /url2sms)")
     click.echo(f"Storage: {settings.database_url}")
-    waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+    if sending is not None:
+        click.echo(f"SMSC simulator on 127.0.0.1:{sending.smsc.port}; dispatcher running")
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+    finally:
+        if sending is not None:
+            sending.stop()
 
 
 @cli.command()
