@@ -124,6 +124,8 @@ messages = Table(
     Index("ix_outbox_customer_status", "customer_id", "status", "created_at", "campaign_id",
           "position"),
     Index("ix_outbox_campaign", "campaign_id", "created_at", "position"),
+    # Whose message a reply answers: the latest to that number from that sender.
+    Index("ix_outbox_e164_sender", "e164", "sender", "created_at"),
     # Number search: prefix LIKE uses it on PostgreSQL whatever the database's collation.
     Index("ix_outbox_customer_e164", "customer_id", "e164",
           postgresql_ops={"e164": "varchar_pattern_ops"}),
