@@ -18,19 +18,19 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from connector_session import Session, run
 
 from portevoix.platform.segments import encode
 from portevoix.platform.smpp.binds import TRANSMITTER_RECEIVER, BindConfig
-from portevoix.platform.smpp.connector import Connector
 from portevoix.platform.smpp.outbound import Outbound
 from portevoix.platform.smpp.receipts import RECEIVED
-from portevoix.platform.smpp.results import Accepted, DeliveryReport, Reply
+from portevoix.platform.smpp.results import Accepted
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "interop" / "node"
 ARABIC = ("\u0645\u0631\u062d\u0628\u0627 \u0628\u0643\u0645 \u0641\u064a "
@@ -124,35 +124,6 @@ def config(port: int, **changes: Any) -> BindConfig:
         "reconnect_min_s": 0.05, "reconnect_max_s": 0.5, "bind_attempts": 3,
     }
     return BindConfig(**(settings | changes))
-
-
-class Session:
-    """A started connector and what it heard."""
-
-    def __init__(self, settings: BindConfig) -> None:
-        self.reports: list[DeliveryReport] = []
-        self.replies: list[Reply] = []
-        self.connector = Connector(settings, self.reports.append, self.replies.append)
-
-    async def wait_for(self, found: Callable[[], object], timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not found():
-            assert time.monotonic() < deadline, "timed out"
-            await asyncio.sleep(0.02)
-
-
-def run(settings: BindConfig, scenario: Callable[[Session], Coroutine[Any, Any, T]]) -> T:
-    """Start a connector, run ``scenario`` with it (60 s at most), close it."""
-
-    async def main() -> T:
-        session = Session(settings)
-        await session.connector.start()
-        try:
-            return await asyncio.wait_for(scenario(session), 60)
-        finally:
-            await session.connector.close(timeout=5)
-
-    return asyncio.run(main())
 
 
 def message(number: int = 1, **changes: Any) -> Outbound:

@@ -13,10 +13,11 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
+from connector_session import Session, run
 
 from portevoix.platform.smpp import pdu
 from portevoix.platform.smpp.binds import TRANSMITTER_RECEIVER, BindConfig, BindError
@@ -65,31 +66,6 @@ def config(port: int, **changes: Any) -> BindConfig:
         "bind_attempts": 3, "throttle_pause_min_s": 0.05, "throttle_pause_max_s": 0.5,
     }
     return BindConfig(**(settings | changes))
-
-
-class Session:
-    def __init__(self, settings: BindConfig) -> None:
-        self.reports: list[DeliveryReport] = []
-        self.replies: list[Reply] = []
-        self.connector = Connector(settings, self.reports.append, self.replies.append)
-
-    async def wait_for(self, found: Callable[[], object], timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not found():
-            assert time.monotonic() < deadline, "timed out"
-            await asyncio.sleep(0.02)
-
-
-def run(settings: BindConfig, scenario: Callable[[Session], Coroutine[Any, Any, T]]) -> T:
-    async def main() -> T:
-        session = Session(settings)
-        await session.connector.start()
-        try:
-            return await asyncio.wait_for(scenario(session), 90)
-        finally:
-            await session.connector.close(timeout=5)
-
-    return asyncio.run(main())
 
 
 def batch(count: int, **changes: Any) -> list[Outbound]:
