@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from connector_session import Session, run
@@ -36,7 +36,6 @@ NODE_DIR = Path(__file__).resolve().parents[1] / "interop" / "node"
 ARABIC = ("\u0645\u0631\u062d\u0628\u0627 \u0628\u0643\u0645 \u0641\u064a "
           "\u0628\u0648\u0631\u062a\u0641\u0648\u0627")  # "welcome to Portevoix"
 GSM_TEXT = "Bonjour! Code 1234 @ 5£ {ok} [x] ~ ^ \\ | €"
-T = TypeVar("T")
 
 
 class NodeSmsc:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from connector_session import Session, run
@@ -42,7 +42,6 @@ pytestmark = pytest.mark.timeout(120)
 SYSTEM_ID, PASSWORD = "portevoix", "secret"
 ARABIC = ("\u0645\u0631\u062d\u0628\u0627 \u0628\u0643\u0645 \u0641\u064a "
           "\u0628\u0648\u0631\u062a\u0641\u0648\u0627")  # "welcome to Portevoix"
-T = TypeVar("T")
 
 
 @pytest.fixture
