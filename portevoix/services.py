@@ -68,7 +68,10 @@ class Services:
     mail_out: Mailer | None = None
     _replies: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replies"), repr=False)
+    # Background work done in one process (``start_jobs``): (name, run once → items done).
+    jobs: list[tuple[str, Callable[[], int]]] = field(default_factory=list)
     _follower: threading.Thread | None = field(default=None, repr=False)
+    _jobs_thread: threading.Thread | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def catch_up(self) -> int:
@@ -145,10 +148,32 @@ class Services:
         self._follower = threading.Thread(target=loop, name="projections", daemon=True)
         self._follower.start()
 
+    def run_jobs(self) -> int:
+        """Run every background job once; a failing job is logged and the others run."""
+        done = 0
+        for name, job in self.jobs:
+            try:
+                done += job()
+            except Exception:  # one broken job (a relay down) must not stop the others
+                log.exception("background job %s", name)
+        return done
+
+    def start_jobs(self, interval_s: float = 1.0) -> None:
+        """Run the background jobs every ``interval_s`` in a thread until ``close``. Start
+        them in one process of a deployment (``serve``, ``dispatch`` or ``jobs``)."""
+
+        def loop() -> None:
+            while not self._stopping.wait(interval_s):
+                self.run_jobs()
+
+        self._jobs_thread = threading.Thread(target=loop, name="jobs", daemon=True)
+        self._jobs_thread.start()
+
     def close(self) -> None:
         self._stopping.set()
-        if self._follower is not None:
-            self._follower.join(timeout=5)
+        for thread in (self._follower, self._jobs_thread):
+            if thread is not None:
+                thread.join(timeout=5)
         self._replies.shutdown(wait=True)
         for app in (self.ledger, self.tenancy, self.pricing, self.routing, self.senders,
                     self.blacklists, *([self.inbox] if self.inbox is not None else [])):
@@ -199,6 +224,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
 
     forwarding = Forwarding(inbox, lambda customer_id: tenancy.customer(customer_id).options,
                             mail_out, send_sms, settings.secret_key)
-    return Services(settings, ledger, tenancy, pricing, routing, senders, blacklists, quoting,
-                    PriceBook(pricing, tenancy), sending, engine, runners, clock, inbox,
-                    forwarding, mail_out)
+    services = Services(settings, ledger, tenancy, pricing, routing, senders, blacklists,
+                        quoting, PriceBook(pricing, tenancy), sending, engine, runners, clock,
+                        inbox, forwarding, mail_out)
+    services.jobs.append(("low-balance alerts", services.send_pending_alerts))
+    return services

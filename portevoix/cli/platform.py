@@ -26,6 +26,7 @@ def serve(context: Context, host: str | None, port: int | None, smsc: bool,
     settings = context.settings
     host, port = host or settings.host, port or settings.port
     app = create_app(services=context.services)
+    context.services.start_jobs()
     sending = EmbeddedSending(context.services, smsc_port).start() if smsc else None
     click.echo(f"Portevoix is serving on http://{host}:{port}/  (status: /, health: /healthz, "
                f"JSON API: /api/v1/docs, compatibility: /http.php and /url2sms)")
