@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import Engine
 
 from portevoix.ledger.services import Ledger
+from portevoix.ledger.writer import LedgerWriter
 from portevoix.platform import alerts
 from portevoix.platform.blacklists import Blacklists
 from portevoix.platform.dispatcher import Dispatcher
@@ -73,6 +74,12 @@ class Services:
     _follower: threading.Thread | None = field(default=None, repr=False)
     _jobs_thread: threading.Thread | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def start_group_commit(self) -> None:
+        """Save the campaigns that threads of this process submit together, in group
+        commits through one writer (the web app does: many requests at once)."""
+        if self.sending.writer is None:
+            self.sending.writer = LedgerWriter(self.ledger).start()
 
     def catch_up(self) -> int:
         """Bring every projection up to date with its log; returns the events applied."""
@@ -171,6 +178,8 @@ class Services:
 
     def close(self) -> None:
         self._stopping.set()
+        if self.sending.writer is not None:
+            self.sending.writer.stop()
         for thread in (self._follower, self._jobs_thread):
             if thread is not None:
                 thread.join(timeout=5)
@@ -191,7 +200,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
     storage = Storage(settings.database_url)
     cache = settings.aggregate_cache_size
     with storage.schema_lock():
-        ledger = Ledger(env=storage.event_store_env("ledger", cache), clock=clock)
+        ledger = Ledger(env=storage.event_store_env("ledger", cache), clock=clock,
+                        fence=storage.ledger_fence())
         tenancy = Tenancy(ledger, env=storage.event_store_env("tenants", cache))
         pricing = Pricing(env=storage.event_store_env("pricing", cache))
         routing = Routing(env=storage.event_store_env("routing", cache))

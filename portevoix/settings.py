@@ -25,6 +25,9 @@ class Settings:
     secret_key: str = ""
     aggregate_cache_size: int = 10_000
     projection_poll_s: float = 0.2
+    # The web app keeps the projections up to date itself, unless a projector process does
+    # (``portevoix projector``; PORTEVOIX_FOLLOW_PROJECTIONS=0 in the web workers).
+    follow_projections: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -36,4 +39,6 @@ class Settings:
             secret_key=env.get("PORTEVOIX_SECRET_KEY") or secrets.token_hex(32),
             aggregate_cache_size=int(env.get("PORTEVOIX_AGGREGATE_CACHE_SIZE", "10000")),
             projection_poll_s=float(env.get("PORTEVOIX_PROJECTION_POLL_S", "0.2")),
+            follow_projections=env.get("PORTEVOIX_FOLLOW_PROJECTIONS", "1").lower()
+            not in ("0", "false", "no"),
         )

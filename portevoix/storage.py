@@ -9,6 +9,7 @@ and ``var/portevoix.ledger.db``, ``var/portevoix.tenants.db`` the event stores b
 from __future__ import annotations
 
 import getpass
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from portevoix.event_store import TOPIC as COPYING_RECORDER_TOPIC
+from portevoix.fences import LEDGER_FENCE_KEY, FileFence, PostgresFence
 
 SCHEMA_LOCK_KEY = 0x706F727465766F78  # "portevox": the advisory lock that serialises DDL
 
@@ -93,6 +95,22 @@ class Storage:
                 "APPLICATION_RECORDER_TOPIC": COPYING_RECORDER_TOPIC,
             }
         return env
+
+    def ledger_fence(self) -> PostgresFence | FileFence | None:
+        """What the ledger's writers of every process take turns on (none in memory)."""
+        kind = self.kind
+        if kind == "memory":
+            return None
+        if kind == "sqlite":
+            path = self.sqlite_path
+            return FileFence(path.with_suffix(f".ledger{path.suffix}.lock"))
+        env = self.event_store_env("fence")
+        key = LEDGER_FENCE_KEY ^ zlib.crc32(self.postgres_schema.encode())  # one per schema
+        return PostgresFence(key=key, connect={
+            "dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
+            "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
+            "password": env["POSTGRES_PASSWORD"] or None,
+        })
 
     @contextmanager
     def schema_lock(self) -> Iterator[None]:

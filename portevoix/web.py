@@ -11,15 +11,18 @@ from portevoix.settings import Settings
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None,
-               follow: bool = True) -> Flask:
-    """The web app on ``services`` (built from ``settings`` when not given).
+               follow: bool | None = None) -> Flask:
+    """The web app on ``services`` (built from ``settings`` when not given); under gunicorn,
+    ``portevoix.web:create_app()``.
 
-    With ``follow``, a background thread keeps the projections up to date.
+    With ``follow`` (by default ``settings.follow_projections``), a background thread keeps
+    the projections up to date. Sends of concurrent requests are saved in group commits.
     """
     settings = settings or (services.settings if services else Settings.from_env())
     services = services or build_services(settings)
     services.catch_up()
-    if follow:
+    services.start_group_commit()
+    if settings.follow_projections if follow is None else follow:
         services.follow()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key

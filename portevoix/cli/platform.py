@@ -42,6 +42,26 @@ def serve(context: Context, host: str | None, port: int | None, smsc: bool,
 
 @cli.command()
 @pass_context
+def projector(context: Context) -> None:
+    """Keep every projection up to date, and run the background jobs, until interrupted:
+    beside web workers started with PORTEVOIX_FOLLOW_PROJECTIONS=0."""
+    import signal
+    import threading
+
+    services = context.services
+    stopping = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stopping.set())
+    services.follow()
+    services.start_jobs()
+    click.echo(f"following the projections of {context.settings.database_url}; Ctrl-C stops")
+    while not stopping.wait(0.5):
+        pass
+    click.echo("stopped")
+
+
+@cli.command()
+@pass_context
 def demo(context: Context) -> None:
     """Seed demo tenants, users, tariffs and credit; seeding again changes nothing."""
     services = context.services

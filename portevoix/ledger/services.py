@@ -12,13 +12,19 @@ import contextlib
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application, LRUCache
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    LRUCache,
+    ProcessingEvent,
+)
 from eventsourcing.persistence import IntegrityError
 
 from portevoix.ledger.accounts import Account, account_id_for
@@ -41,6 +47,8 @@ T = TypeVar("T")
 WALLET, ISSUANCE, REVENUE = "wallet", "issuance", "revenue"
 # How long a command keeps retrying when concurrent writers keep winning the race.
 RETRY_FOR_S = 30.0
+# Past this many events written by others, every remembered aggregate is forgotten at once.
+_FORGET_ALL_AFTER = 5_000
 
 
 class ConcurrencyError(LedgerError):
@@ -68,13 +76,25 @@ class Ledger(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Account: 1000}
 
     def __init__(self, env: dict[str, str] | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 fence: Callable[[], AbstractContextManager[None]] | None = None) -> None:
+        """``fence`` is what writers of every process sharing the store take turns on
+        (``portevoix.fences``); without one, concurrent writers collide and retry."""
         super().__init__(env)
-        self.clock = clock
+        self.clock, self.fence = clock, fence
+        # The last event of the log when this process last saved behind the fence: anything
+        # after it, another process wrote (and the aggregates it changed are stale here).
+        self._seen_head: int | None = None
         # The aggregates as this process last saved them. Batches trust them without asking
         # the store (a stale one makes the save collide, and the batch runs again on fresh
         # state), which saves a round trip per account on the busiest path.
         self._saved: LRUCache[UUID, Any] = LRUCache(maxsize=20_000)
+
+    def close(self) -> None:
+        close_fence = getattr(self.fence, "close", None)
+        if close_fence is not None:
+            close_fence()
+        super().close()
 
     # Accounts ---------------------------------------------------------------------------
 
@@ -317,6 +337,29 @@ class Ledger(Application[UUID]):
         Other parts of the platform run their commands here too (the send pipeline records a
         campaign with its holds, a dispatched batch with its charges): their aggregates join
         the work with ``work.add`` and ``work.find``, and everything is saved at once."""
+        with self.fence() if self.fence is not None else contextlib.nullcontext():
+            if self.fence is not None:
+                self._forget_what_others_changed()
+            result = self._run(command, optimistic)
+            if self.fence is not None:
+                self._seen_head = self.recorder.max_notification_id()
+            return result
+
+    def _forget_what_others_changed(self) -> None:
+        """Drop from ``_saved`` the aggregates other processes changed since this one last
+        saved (they are read again, fast-forwarded, when a command asks for them)."""
+        head = self.recorder.max_notification_id() or 0
+        seen = self._seen_head
+        if seen is None or head - seen > _FORGET_ALL_AFTER:
+            self._saved = LRUCache(maxsize=self._saved.maxsize)
+        elif head > seen:
+            changed = self.recorder.select_notifications(
+                start=seen + 1, limit=head - seen, stop=head)
+            for notification in changed:
+                self._forget(notification.originator_id)
+        self._seen_head = head
+
+    def _run(self, command: Callable[[Work], T], optimistic: bool) -> T:
         deadline = time.monotonic() + RETRY_FOR_S
         attempt = 0
         while True:
@@ -326,7 +369,7 @@ class Ledger(Application[UUID]):
             if not work.events:
                 return result
             try:
-                self.save(*work.events)
+                self._save_events(work.events)
             except IntegrityError:
                 for aggregate_id in work.loaded_ids:
                     self._forget(aggregate_id)
@@ -338,8 +381,15 @@ class Ledger(Application[UUID]):
                 continue
             for aggregate in work.aggregates:
                 self._saved.put(aggregate.id, aggregate)
-            self._snapshot_busy_accounts(work.events)
+            self._snapshot_busy_accounts(work)
             return result
+
+    def _save_events(self, events: list[Any]) -> None:
+        """``save(*events)`` without asking of each event whether it is an event or an
+        aggregate (a runtime protocol check: a tenth of a busy writer's time, measured)."""
+        processing = ProcessingEvent[UUID]()
+        processing.events.extend(events)
+        self._notify(self._record(processing))
 
     def _load_saved(self, aggregate_id: UUID) -> Any:
         try:
@@ -351,11 +401,16 @@ class Ledger(Application[UUID]):
         with contextlib.suppress(KeyError):
             self._saved.get(aggregate_id, evict=True)
 
-    def _snapshot_busy_accounts(self, events: Sequence[Any]) -> None:
+    def _snapshot_busy_accounts(self, work: Work) -> None:
+        """Snapshot each account whose version passed a multiple of the interval, from the
+        state the work just saved (not read back from the store)."""
         interval = self.snapshotting_intervals[Account]
-        for recorded in events:
-            if isinstance(recorded, Account.Event) and recorded.originator_version % interval == 0:
-                self.take_snapshot(recorded.originator_id, recorded.originator_version)
+        due = {recorded.originator_id for recorded in work.events
+               if isinstance(recorded, Account.Event)
+               and recorded.originator_version % interval == 0}
+        if due and self.snapshots is not None:
+            self.snapshots.put([Account.Snapshot.take(work.account(account_id))
+                                for account_id in due])
 
 
 def _posting_args(posting: Posting) -> tuple[UUID, int | None, UUID]:

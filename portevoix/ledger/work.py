@@ -81,6 +81,13 @@ class Work:
         self._aggregates[aggregate.id] = aggregate
         self.collect(aggregate)
 
+    def add_recorded(self, aggregate: Aggregate, events: Sequence[Any]) -> None:
+        """Take a new aggregate whose events were collected before the work began: a command
+        run again after a collision must record them again, and an aggregate gives its
+        pending events once."""
+        self._aggregates[aggregate.id] = aggregate
+        self.events.extend(events)
+
     def collect(self, *aggregates: Aggregate) -> None:
         for aggregate in aggregates:
             self.events.extend(aggregate.collect_events())

@@ -29,6 +29,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from portevoix.recent_reads import RecentReads
+
 STOP_REPLY, MANUAL, IMPORT, START_REPLY = "stop_reply", "manual", "import", "start_reply"
 OPT_OUT_SOURCES = (STOP_REPLY, MANUAL, IMPORT)
 OPT_IN_SOURCES = (START_REPLY, MANUAL)
@@ -264,7 +266,7 @@ class SetAsList(Transcoding):
         return set(data)
 
 
-class Blacklists(Application[UUID]):
+class Blacklists(RecentReads, Application[UUID]):
     """Customers' opt-outs and the platform's blocks; which recipients a send must skip."""
 
     name = "blacklists"
@@ -347,10 +349,11 @@ class Blacklists(Application[UUID]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, list_id: UUID, kind: type[L]) -> L | None:
-        """The list as cached, not copied: callers only look numbers up in it (a concurrent
-        fast-forward adds to its sets in place, which a look-up tolerates)."""
+        """The list as read at most a second ago (``recent_reads``), not copied: callers only
+        look numbers up in it (a concurrent fast-forward adds to its sets in place, which a
+        look-up tolerates). A change saved by this process is seen at once."""
         try:
-            found: object = self.repository.get(list_id, deepcopy_from_cache=False)
+            found: object = self.recent(list_id)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, kind) else None

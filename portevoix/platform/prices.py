@@ -194,6 +194,14 @@ class PriceList(Aggregate):
         validate_entries(entries)
         self._revised(effective_from, [e.as_row() for e in entries], below_wholesale_accepted)
 
+    def version_index_at(self, when: datetime) -> int:
+        """Which version is in force at ``when`` (-1: none yet)."""
+        found = -1
+        for index, (effective_from, _) in enumerate(self.versions):
+            if effective_from <= when:
+                found = index
+        return found
+
     def entries_at(self, when: datetime) -> list[PriceEntry]:
         """The entries in force at ``when`` (none before the first version)."""
         current: list[dict[str, str | int]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -20,12 +21,21 @@ from portevoix.platform.prices import (
     UnknownPriceListError,
     below,
 )
+from portevoix.recent_reads import RecentReads
+
+_TABLES_KEPT = 256
 
 
-class Pricing(Application[UUID]):
+class Pricing(RecentReads, Application[UUID]):
     """Wholesale and retail price lists, and who is charged by which."""
 
     name = "pricing"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        # Price tables built from a list's version, kept: a table is a dict of every entry.
+        self._tables: dict[tuple[UUID, int, int], PriceTable] = {}
+        self._tables_lock = threading.Lock()
 
     def publish_price_list(
         self, owner_id: UUID, name: str, level: str, unit: str, scale: int,
@@ -73,26 +83,39 @@ class Pricing(Application[UUID]):
             assignment.reassign(price_list_id)
         self.save(assignment)
 
-    def price_list(self, price_list_id: UUID) -> PriceList:
+    def price_list(self, price_list_id: UUID, *, recent: bool = False) -> PriceList:
+        """With ``recent``, as read at most a second ago, shared: for reading only."""
         try:
-            found: object = self.repository.get(price_list_id)
+            found: object = (self.recent(price_list_id) if recent
+                             else self.repository.get(price_list_id))
         except AggregateNotFoundError:
             raise UnknownPriceListError(price_list_id) from None
         if not isinstance(found, PriceList):
             raise UnknownPriceListError(price_list_id)
         return found
 
-    def assigned_list(self, tenant_id: UUID) -> PriceList:
+    def assigned_list(self, tenant_id: UUID, *, recent: bool = False) -> PriceList:
+        assignment_id = PriceAssignment.create_id(tenant_id)
         try:
-            assignment: PriceAssignment = self.repository.get(
-                PriceAssignment.create_id(tenant_id))
+            assignment: PriceAssignment = (self.recent(assignment_id) if recent
+                                           else self.repository.get(assignment_id))
         except AggregateNotFoundError:
             raise UnknownPriceListError(f"assigned to {tenant_id}") from None
-        return self.price_list(assignment.price_list_id)
+        return self.price_list(assignment.price_list_id, recent=recent)
 
-    def table_for(self, tenant_id: UUID, when: datetime) -> PriceTable:
-        """The prices ``tenant_id`` is charged at ``when``."""
-        return self.assigned_list(tenant_id).table_at(when)
+    def table_for(self, tenant_id: UUID, when: datetime, *, recent: bool = False) -> PriceTable:
+        """The prices ``tenant_id`` is charged at ``when`` (``recent``: see ``price_list``)."""
+        price_list = self.assigned_list(tenant_id, recent=recent)
+        key = (price_list.id, price_list.version, price_list.version_index_at(when))
+        with self._tables_lock:
+            table = self._tables.get(key)
+        if table is None:
+            table = price_list.table_at(when)
+            with self._tables_lock:
+                if len(self._tables) >= _TABLES_KEPT:
+                    self._tables.clear()
+                self._tables[key] = table
+        return table
 
     def _check_margins(self, owner_id: UUID, entries: Sequence[PriceEntry], when: datetime,
                        accepted: bool) -> None:

@@ -41,12 +41,12 @@ class Quoting:
     def terms_for(self, customer_id: UUID, at: datetime | None = None) -> Terms:
         """Raises UnknownTenantError, or UnknownPriceListError when the customer or its
         reseller has no price list."""
-        customer = self.tenancy.customer(customer_id)
+        customer = self.tenancy.customer(customer_id, recent=True)
         when = at or self.clock()
         options = customer.options
         return Terms(
-            retail=self.pricing.table_for(customer_id, when),
-            wholesale=self.pricing.table_for(customer.reseller_id, when),
+            retail=self.pricing.table_for(customer_id, when, recent=True),
+            wholesale=self.pricing.table_for(customer.reseller_id, when, recent=True),
             encoding_policy=str(options["non_gsm_policy"]),
             long_sms_allowed=bool(options["long_sms"]),
             overseas_allowed=bool(options["overseas_destinations"]),
@@ -54,7 +54,7 @@ class Quoting:
 
     def quote(self, customer_id: UUID, messages: Iterable[tuple[str, str]]) -> Quote:
         """Price each ``(number, text)`` for the customer, as of now."""
-        customer = self.tenancy.customer(customer_id)
+        customer = self.tenancy.customer(customer_id, recent=True)
         return quote(self.terms_for(customer_id), self.parser(customer.default_country),
                      messages)
 

@@ -22,6 +22,7 @@ from portevoix.ledger.errors import InsufficientFundsError, LinkedTransferError
 from portevoix.ledger.services import REVENUE, WALLET, Ledger
 from portevoix.ledger.transfers import TransferOrder
 from portevoix.ledger.work import Work
+from portevoix.ledger.writer import LedgerWriter
 from portevoix.platform import codes
 from portevoix.platform.campaigns import (
     AT_MOST_ONCE,
@@ -115,6 +116,9 @@ class History(Protocol):
 
     def count_since(self, customer_id: UUID, since: datetime) -> int: ...
 
+    def remember(self, customer_id: UUID, pairs: Sequence[tuple[str, str]]) -> None:
+        """What was just recorded, before the outbox shows it."""
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -130,6 +134,8 @@ class Sending:
         self.ledger, self.tenancy, self.quoting = ledger, tenancy, quoting
         self.senders, self.blocks, self.history, self.clock = senders, blocks, history, clock
         self.windows = windows or SendingWindows.load()
+        # With a running writer, campaigns from many threads are saved in group commits.
+        self.writer: LedgerWriter | None = None
 
     def submit(self, request: SendRequest) -> SubmitResult:
         campaign_id = (uuid5(request.customer_id, f"campaign:{request.reference}")
@@ -138,7 +144,7 @@ class Sending:
             recorded = self.ledger.run(lambda work: work.find(campaign_id, Campaign))
             if recorded is not None and recorded.customer_id == request.customer_id:
                 return _result_of(recorded, self.clock())  # the same request again
-        customer = self.tenancy.customer(request.customer_id)
+        customer = self.tenancy.customer(request.customer_id, recent=True)
         now = self.clock()
         options = customer.options
         self._check_access(request, customer.options, customer.status == "active")
@@ -169,7 +175,7 @@ class Sending:
             "sender": sender, "kind": request.kind, "text": request.text,
             "scheduled_at": request.scheduled_at, "validity_s": request.validity_s,
             "flash": request.flash, "test": request.test, "reference": request.reference,
-            "channel": request.channel, "unit": self.tenancy.platform().unit,
+            "channel": request.channel, "unit": self.tenancy.platform(recent=True).unit,
             "delivery_policy": str(options.get("delivery_policy", AT_MOST_ONCE)),
             "encoding_policy": str(options["non_gsm_policy"]),
             "proof_required": (len(rows) > _int_option(options, "proof_threshold")
@@ -184,6 +190,8 @@ class Sending:
         campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
                                    settings, rows)
         recorded = self._record(campaign, request.customer_id)
+        if recorded is campaign and not request.test:
+            self.history.remember(request.customer_id, [(line.e164, line.text) for line in lines])
         notes: list[str] = []
         proof_number = str(options.get("proof_number") or "")
         if recorded.status == AWAITING_APPROVAL and proof_number and recorded is campaign:
@@ -314,31 +322,42 @@ class Sending:
         return lines
 
     def _record(self, campaign: Campaign, customer_id: UUID) -> Campaign:
-        """The campaign and its two linked holds, in one save (a retry finds it recorded)."""
+        """The campaign and its two linked holds, in one save (a retry finds it recorded).
+
+        Through the writer, the save is a group commit with the campaigns of other threads;
+        its first attempt trusts that a fresh random id is new (a collision runs the batch
+        again, looking every campaign up). A campaign with a reference is always looked up.
+        """
         customer_leg, reseller_leg = hold_ids(campaign.id)
         unit = str(campaign.settings["unit"])
-        customer_wallet = self.tenancy.wallet_of(customer_id)
+        customer_wallet = self.tenancy.wallet_of(customer_id, recent=True)
+        orders = [] if campaign.settings["test"] else [
+            TransferOrder(customer_leg, customer_wallet,
+                          account_id_for(campaign.reseller_id, REVENUE, unit),
+                          campaign.totals["price"], pending=True, kind="send",
+                          reference=str(campaign.id)),
+            TransferOrder(reseller_leg, account_id_for(campaign.reseller_id, WALLET, unit),
+                          account_id_for(PLATFORM_ID, REVENUE, unit),
+                          campaign.totals["wholesale"], pending=True, kind="send",
+                          reference=str(campaign.id)),
+        ]
+        events = campaign.collect_events()
+        look_up = bool(campaign.settings["reference"])
 
         def run(work: Work) -> Campaign:
-            existing = work.find(campaign.id, Campaign)
-            if existing is not None:
-                return existing
-            if not campaign.settings["test"]:
-                work.place([
-                    TransferOrder(customer_leg, customer_wallet,
-                                  account_id_for(campaign.reseller_id, REVENUE, unit),
-                                  campaign.totals["price"], pending=True, kind="send",
-                                  reference=str(campaign.id)),
-                    TransferOrder(reseller_leg,
-                                  account_id_for(campaign.reseller_id, WALLET, unit),
-                                  account_id_for(PLATFORM_ID, REVENUE, unit),
-                                  campaign.totals["wholesale"], pending=True, kind="send",
-                                  reference=str(campaign.id)),
-                ])
-            work.add(campaign)
+            if look_up or work.check_existing:
+                existing = work.find(campaign.id, Campaign)
+                if existing is not None:
+                    return existing
+            if orders:
+                work.place(orders)
+            work.add_recorded(campaign, events)
             return campaign
 
+        writer = self.writer
         try:
+            if writer is not None and writer.running:
+                return writer.run(run)
             return self.ledger.run(run)
         except LinkedTransferError as error:
             if isinstance(error.cause, InsufficientFundsError):

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from portevoix.ledger.accounts import account_id_for
 from portevoix.ledger.services import ISSUANCE, WALLET
+from portevoix.recent_reads import RecentReads
 from portevoix.tenants.api_keys import ApiKey
 from portevoix.tenants.credit import Party
 from portevoix.tenants.customers import Customer
@@ -33,17 +34,26 @@ A = TypeVar("A", bound=Aggregate)
 Tenant = Platform | Reseller | Customer
 
 
-class Directory(Application[UUID]):
-    """Read access to tenancy's aggregates; ``services.Tenancy`` adds the use cases."""
+class Directory(RecentReads, Application[UUID]):
+    """Read access to tenancy's aggregates; ``services.Tenancy`` adds the use cases.
 
-    def platform(self) -> Platform:
-        return self._get(PLATFORM_ID, Platform, UnknownTenantError)
+    ``recent=True`` reads an aggregate as it was at most a second ago, shared, for reading
+    only (see ``recent_reads``): the send path's look-ups.
+    """
 
-    def reseller(self, reseller_id: UUID) -> Reseller:
-        return self._get(reseller_id, Reseller, UnknownTenantError)
+    def platform(self, *, recent: bool = False) -> Platform:
+        return self._get(PLATFORM_ID, Platform, UnknownTenantError, recent)
 
-    def customer(self, customer_id: UUID) -> Customer:
-        return self._get(customer_id, Customer, UnknownTenantError)
+    def reseller(self, reseller_id: UUID, *, recent: bool = False) -> Reseller:
+        return self._get(reseller_id, Reseller, UnknownTenantError, recent)
+
+    def customer(self, customer_id: UUID, *, recent: bool = False) -> Customer:
+        return self._get(customer_id, Customer, UnknownTenantError, recent)
+
+    def customer_or_none(self, tenant_id: UUID) -> Customer | None:
+        """The customer with this id as read at most a second ago; None for another kind of
+        tenant (or none)."""
+        return self._find(tenant_id, Customer, recent=True)
 
     def domain_group(self, group_id: UUID) -> DomainGroup:
         return self._get(group_id, DomainGroup, UnknownDomainGroupError)
@@ -61,24 +71,24 @@ class Directory(Application[UUID]):
             raise UnknownTenantError(tenant_id)
         return party
 
-    def wallet_of(self, tenant_id: UUID) -> UUID:
+    def wallet_of(self, tenant_id: UUID, *, recent: bool = False) -> UUID:
         """The ledger account that pays for ``tenant_id``: a customer in a domain group pays
         from the group's wallet; the platform, which has no wallet, from its issuance."""
-        return self._wallet(self._party(tenant_id))
+        return self._wallet(self._party(tenant_id, recent), recent)
 
-    def _wallet(self, party: Party) -> UUID:
-        unit = self.platform().unit
+    def _wallet(self, party: Party, recent: bool = False) -> UUID:
+        unit = self.platform(recent=recent).unit
         if isinstance(party, Platform):
             return account_id_for(party.id, ISSUANCE, unit)
         owner_id = party.wallet_owner_id if isinstance(party, Customer) else party.id
         return account_id_for(owner_id, WALLET, unit)
 
-    def _ensure_active(self, party: Party) -> None:
+    def _ensure_active(self, party: Party, recent: bool = False) -> None:
         """Refuse a suspended tenant, or a customer or group of a suspended reseller."""
         if not party.is_active:
             raise TenantSuspendedError(party.id)
         if isinstance(party, Customer | DomainGroup):
-            reseller = self.reseller(party.reseller_id)
+            reseller = self.reseller(party.reseller_id, recent=recent)
             if not reseller.is_active:
                 raise TenantSuspendedError(reseller.id)
 
@@ -88,22 +98,23 @@ class Directory(Application[UUID]):
             raise UnknownTenantError(tenant_id)
         return party
 
-    def _party(self, party_id: UUID) -> Party:
-        found = self._find(party_id, Aggregate)
+    def _party(self, party_id: UUID, recent: bool = False) -> Party:
+        found = self._find(party_id, Aggregate, recent)
         if not isinstance(found, Platform | Reseller | Customer | DomainGroup):
             raise UnknownTenantError(party_id)
         return found
 
     def _get(self, aggregate_id: UUID, kind: type[A],
-             missing: Callable[[UUID], Exception]) -> A:
-        found = self._find(aggregate_id, kind)
+             missing: Callable[[UUID], Exception], recent: bool = False) -> A:
+        found = self._find(aggregate_id, kind, recent)
         if found is None:
             raise missing(aggregate_id)
         return found
 
-    def _find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+    def _find(self, aggregate_id: UUID, kind: type[A], recent: bool = False) -> A | None:
         try:
-            found: object = self.repository.get(aggregate_id)
+            found: object = (self.recent(aggregate_id) if recent
+                             else self.repository.get(aggregate_id))
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, kind) else None

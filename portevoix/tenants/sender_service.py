@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from portevoix.recent_reads import RecentReads
 from portevoix.tenants.customers import Customer
 from portevoix.tenants.directory import Directory
 from portevoix.tenants.errors import TenantSuspendedError
@@ -34,7 +35,7 @@ from portevoix.tenants.sender_ids import (
 A = TypeVar("A", bound=Aggregate)
 
 
-class SenderIds(Application[UUID]):
+class SenderIds(RecentReads, Application[UUID]):
     """Customers' sender IDs, decided by their resellers and, where needed, the platform."""
 
     name = "senders"
@@ -106,15 +107,15 @@ class SenderIds(Application[UUID]):
         none gives the customer's ``default_sender`` option if it is approved, else the
         reseller's default sender (branding, not subject to approval).
         """
-        customer = self.tenancy.customer(customer_id)
-        index = self._find(customer_senders_id_for(customer_id), CustomerSenders)
+        customer = self.tenancy.customer(customer_id, recent=True)
+        index = self._find(customer_senders_id_for(customer_id), CustomerSenders, recent=True)
         named = sender if sender and sender.strip() else None
         default = customer.options.get("default_sender")
         wanted = named or (default if isinstance(default, str) and default else None)
         found = index.find(wanted) if index is not None and wanted else None
         if found is not None:
             return found
-        reseller_default = self.tenancy.reseller(customer.reseller_id).branding.get(
+        reseller_default = self.tenancy.reseller(customer.reseller_id, recent=True).branding.get(
             "default_sender", "")
         if reseller_default and (
             named is None or sender_key(named) == sender_key(reseller_default)
@@ -144,9 +145,10 @@ class SenderIds(Application[UUID]):
             raise TenantSuspendedError(reseller.id)
         return customer
 
-    def _find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+    def _find(self, aggregate_id: UUID, kind: type[A], recent: bool = False) -> A | None:
         try:
-            found: object = self.repository.get(aggregate_id)
+            found: object = (self.recent(aggregate_id) if recent
+                             else self.repository.get(aggregate_id))
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, kind) else None

@@ -212,20 +212,22 @@ class Tenancy(Directory):
     def revoke_api_key(self, key_id: UUID) -> None:
         self._update(self.api_key(key_id), ApiKey.revoke)
 
-    def check_api_key(self, key_id: UUID, secret: str) -> ApiKey:
+    def check_api_key(self, key_id: UUID, secret: str, *, recent: bool = False) -> ApiKey:
         """The key, if ``secret`` is its secret and it may be used now.
 
         Unknown key, wrong secret or inactive user: InvalidCredentialsError; a revoked key:
-        ApiKeyRevokedError; a suspended tenant: TenantSuspendedError.
+        ApiKeyRevokedError; a suspended tenant: TenantSuspendedError. With ``recent``, as
+        things were at most a second ago (``recent_reads``): the APIs' look-up on every call,
+        so a revocation or suspension by another process takes a second to bite.
         """
-        key = self._find(key_id, ApiKey)
+        key = self._find(key_id, ApiKey, recent)
         if key is None or not key.matches(secret):
             raise InvalidCredentialsError()
         key.ensure_usable()
-        user = self._find(key.user_id, User)
+        user = self._find(key.user_id, User, recent)
         if user is None or not user.active:
             raise InvalidCredentialsError()
-        self._ensure_active(self.tenant(key.tenant_id))
+        self._ensure_active(self._party(key.tenant_id, recent), recent)
         return key
 
     # Credit -----------------------------------------------------------------------------

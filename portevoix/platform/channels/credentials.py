@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, select
 
@@ -86,7 +87,8 @@ def _api_key(services: Parts, secret: str) -> ApiKey | None:
     """The usable key of a customer with this secret; None if no key has it.
 
     The directory projection may lag a key issued a moment ago: only when the prefix is not
-    found are the projections brought up to date and the look-up made again.
+    found are the projections brought up to date and the look-up made again. The key, its
+    user and tenant are read as they were at most a second ago (``recent_reads``).
     """
     if not secret.startswith(API_KEY_MARK):
         return None
@@ -97,16 +99,31 @@ def _api_key(services: Parts, secret: str) -> ApiKey | None:
         candidates = _key_ids(services.engine, prefix)
     for key_id in candidates:
         try:
-            key = services.tenancy.check_api_key(key_id, secret)
+            key = services.tenancy.check_api_key(key_id, secret, recent=True)
         except InvalidCredentialsError:
             continue  # another key sharing the prefix (48 random bits: rare)
-        if services.tenancy.tenant(key.tenant_id).kind != CUSTOMER:
+        if services.tenancy.customer_or_none(key.tenant_id) is None:
             raise InvalidCredentialsError()
         return key
     return None
 
 
+# A key's prefix names it for good (keys are revoked, never deleted or renamed): the ids
+# found for a prefix are kept, in a bounded map per projection engine.
+_KEY_IDS: WeakKeyDictionary[Engine, dict[str, list[UUID]]] = WeakKeyDictionary()
+_KEY_IDS_KEPT = 100_000
+
+
 def _key_ids(engine: Engine, prefix: str) -> list[UUID]:
+    known = _KEY_IDS.setdefault(engine, {})
+    found = known.get(prefix)
+    if found is not None:
+        return found
     with engine.connect() as conn:
-        return list(conn.execute(select(api_keys.c.key_id)
-                                 .where(api_keys.c.prefix == prefix)).scalars())
+        ids = list(conn.execute(select(api_keys.c.key_id)
+                                .where(api_keys.c.prefix == prefix)).scalars())
+    if ids:
+        if len(known) >= _KEY_IDS_KEPT:
+            known.clear()
+        known[prefix] = ids
+    return ids

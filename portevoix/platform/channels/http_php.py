@@ -78,7 +78,7 @@ def answer(services: Services, params: Mapping[str, str], ip: str | None) -> int
     if not secret.strip():
         return codes.EMPTY_PASS
     customer_id = customer_for(services, login.strip(), secret.strip())
-    timezone = services.tenancy.customer(customer_id).timezone
+    timezone = services.tenancy.customer(customer_id, recent=True).timezone
     diff = params.get("diff", "").strip()
     now = services.clock()
     deferred = parse_deferred(diff, timezone, now) if diff else None

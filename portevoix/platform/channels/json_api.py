@@ -335,7 +335,7 @@ class _Scale:
 
 
 def _platform() -> _Scale:
-    platform = services().tenancy.platform()
+    platform = services().tenancy.platform(recent=True)
     return _Scale(platform.unit, platform.scale)
 
 
