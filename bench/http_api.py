@@ -12,7 +12,10 @@ API); afterwards the campaigns in the event store are counted, so an accepted se
 not durably recorded would show (``lost=``). Latencies are wrk's (p50, p99), in ms. Medians
 of ``--rounds`` rounds; the last line holds them as ``name=value`` pairs.
 
-    .venv/bin/python bench/http_api.py [--seconds 20] [--rounds 3] [--workers 2]
+    .venv/bin/python bench/http_api.py [--seconds 20] [--rounds 3] [--workers 1] [--threads 32]
+
+One worker of 32 threads measured best here: more workers take turns on the ledger fence
+and each reads back what the others changed.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from portevoix.tenants.parties import PLATFORM_ID
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 VENV_BIN = Path(sys.executable).parent
+ERROR_LOG = Path(tempfile.gettempdir()) / "portevoix-bench-gunicorn.log"  # errors, if any
 
 # wrk's script: one request shape per interface, a fresh number each request (a thread's
 # id keeps its numbers apart from the other threads'), the customers' keys in turn. It
@@ -142,7 +146,7 @@ def gunicorn(url: str, port: int, workers: int, threads: int):  # type: ignore[n
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
          "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "portevoix.web:create_app()"], env=env)
+         "--error-logfile", str(ERROR_LOG), "portevoix.web:create_app()"], env=env)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -223,8 +227,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=20)
     args = parser.parse_args()

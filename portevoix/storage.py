@@ -106,7 +106,8 @@ class Storage:
             return FileFence(path.with_suffix(f".ledger{path.suffix}.lock"))
         env = self.event_store_env("fence")
         key = LEDGER_FENCE_KEY ^ zlib.crc32(self.postgres_schema.encode())  # one per schema
-        return PostgresFence(key=key, connect={
+        return PostgresFence(key=key, events_table=(self.postgres_schema or "public",
+                                                    "ledger_events"), connect={
             "dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
             "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
             "password": env["POSTGRES_PASSWORD"] or None,
@@ -154,7 +155,9 @@ class Storage:
         connect_args: dict[str, Any] = {}
         if self.postgres_schema:
             connect_args["options"] = f"-csearch_path={self.postgres_schema}"
-        return create_engine(url, connect_args=connect_args, pool_size=4, max_overflow=8)
+        # Enough connections kept for a web worker's threads: a connection opened and
+        # closed per request (the pool's overflow) costs more than the query it serves.
+        return create_engine(url, connect_args=connect_args, pool_size=10, max_overflow=10)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

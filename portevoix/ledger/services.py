@@ -38,6 +38,7 @@ from portevoix.ledger.errors import (
     TransferIdReusedError,
     UnitMismatchError,
 )
+from portevoix.ledger.fencing import Heads
 from portevoix.ledger.packs import PackTariff, Purchase, Tier, settles_at_once, tier_for
 from portevoix.ledger.transfers import Transfer, TransferOrder
 from portevoix.ledger.work import Work
@@ -77,7 +78,7 @@ class Ledger(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None,
                  clock: Callable[[], datetime] = utcnow,
-                 fence: Callable[[], AbstractContextManager[None]] | None = None) -> None:
+                 fence: Callable[[], AbstractContextManager[Heads]] | None = None) -> None:
         """``fence`` is what writers of every process sharing the store take turns on
         (``portevoix.fences``); without one, concurrent writers collide and retry."""
         super().__init__(env)
@@ -85,6 +86,7 @@ class Ledger(Application[UUID]):
         # The last event of the log when this process last saved behind the fence: anything
         # after it, another process wrote (and the aggregates it changed are stale here).
         self._seen_head: int | None = None
+        self.collisions = 0  # saves that lost a race and ran again
         # The aggregates as this process last saved them. Batches trust them without asking
         # the store (a stale one makes the save collide, and the batch runs again on fresh
         # state), which saves a round trip per account on the busiest path.
@@ -337,18 +339,21 @@ class Ledger(Application[UUID]):
         Other parts of the platform run their commands here too (the send pipeline records a
         campaign with its holds, a dispatched batch with its charges): their aggregates join
         the work with ``work.add`` and ``work.find``, and everything is saved at once."""
-        with self.fence() if self.fence is not None else contextlib.nullcontext():
-            if self.fence is not None:
-                self._forget_what_others_changed()
+        if self.fence is None:
+            return self._run(command, optimistic)
+        with self.fence() as heads:
+            head = heads.before
+            self._forget_what_others_changed(
+                head if head is not None else self.recorder.max_notification_id() or 0)
             result = self._run(command, optimistic)
-            if self.fence is not None:
-                self._seen_head = self.recorder.max_notification_id()
-            return result
+            if heads.before is None:  # this fence does not read heads: read it inside
+                heads.after = self.recorder.max_notification_id()
+        self._seen_head = heads.after
+        return result
 
-    def _forget_what_others_changed(self) -> None:
+    def _forget_what_others_changed(self, head: int) -> None:
         """Drop from ``_saved`` the aggregates other processes changed since this one last
         saved (they are read again, fast-forwarded, when a command asks for them)."""
-        head = self.recorder.max_notification_id() or 0
         seen = self._seen_head
         if seen is None or head - seen > _FORGET_ALL_AFTER:
             self._saved = LRUCache(maxsize=self._saved.maxsize)
@@ -374,6 +379,7 @@ class Ledger(Application[UUID]):
                 for aggregate_id in work.loaded_ids:
                     self._forget(aggregate_id)
                 attempt += 1
+                self.collisions += 1
                 optimistic = False
                 if time.monotonic() > deadline:
                     raise ConcurrencyError(f"gave up after {attempt} collisions") from None

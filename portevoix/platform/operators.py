@@ -18,6 +18,7 @@ so a lookup is a handful of dict hits.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -105,8 +106,21 @@ def _mapping() -> dict[str, dict[str, Operator]]:
     }
 
 
-@cache
+_BLOCKS: dict[str, _Blocks] = {}
+_BLOCKS_LOCK = threading.Lock()
+
+
 def _blocks() -> dict[str, _Blocks]:
+    """The carrier blocks by calling code, built once (the threads of a web worker asking
+    at once would each build them: seconds of CPU at a worker's start)."""
+    if not _BLOCKS:
+        with _BLOCKS_LOCK:
+            if not _BLOCKS:
+                _BLOCKS.update(_built_blocks())
+    return _BLOCKS
+
+
+def _built_blocks() -> dict[str, _Blocks]:
     from phonenumbers.carrierdata import CARRIER_DATA  # ~30,000 prefixes: loaded on first use
 
     codes = {str(code) for code in COUNTRY_CODE_TO_REGION_CODE}
