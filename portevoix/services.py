@@ -67,6 +67,7 @@ class Services:
     inbox: Inbox | None = None
     forwarding: Forwarding | None = None
     mail_out: Mailer | None = None
+    history: SentHistory | None = None
     _replies: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replies"), repr=False)
     # Background work done in one process (``start_jobs``): (name, run once → items done).
@@ -80,6 +81,8 @@ class Services:
         commits through one writer (the web app does: many requests at once)."""
         if self.sending.writer is None:
             self.sending.writer = LedgerWriter(self.ledger).start()
+            if self.history is not None:
+                self.history.start_batching()
 
     def catch_up(self) -> int:
         """Bring every projection up to date with its log; returns the events applied."""
@@ -180,6 +183,8 @@ class Services:
         self._stopping.set()
         if self.sending.writer is not None:
             self.sending.writer.stop()
+        if self.history is not None:
+            self.history.stop_batching()
         for thread in (self._follower, self._jobs_thread):
             if thread is not None:
                 thread.join(timeout=5)
@@ -237,5 +242,6 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
     services = Services(settings, ledger, tenancy, pricing, routing, senders, blacklists,
                         quoting, PriceBook(pricing, tenancy), sending, engine, runners, clock,
                         inbox, forwarding, mail_out)
+    services.history = history
     services.jobs.append(("low-balance alerts", services.send_pending_alerts))
     return services

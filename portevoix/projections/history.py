@@ -13,21 +13,26 @@ them each time.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import ARRAY, Engine, String, any_, func, literal, select
 
 from portevoix.projections.outbox import CANCELLED, REJECTED, TEST, messages
+from portevoix.projections.paging import as_datetime
 
 _NOT_SENT = (TEST, CANCELLED, REJECTED)
 _IN_CHUNK = 900
 REMEMBER_S = 60.0  # far longer than the outbox lags a followed log
 REMEMBER_MAX = 500_000  # sends remembered at most (the oldest are forgotten first)
+BATCHED_AT_MOST = 50  # pairs of a send looked up with other sends' (bigger: on its own)
 
 
 class SentHistory:
@@ -35,6 +40,7 @@ class SentHistory:
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.engine, self.catch_up, self.monotonic = engine, catch_up, monotonic
         self._caught_up_once = False
+        self._batcher: _Batcher | None = None
         self._lock = threading.Lock()
         self._recent: deque[tuple[float, tuple[UUID, str, str]]] = deque()
         self._recent_keys: Counter[tuple[UUID, str, str]] = Counter()
@@ -69,15 +75,39 @@ class SentHistory:
             self._caught_up_once = True
             self.catch_up()
 
+    def start_batching(self) -> None:
+        """Look up the pairs of small sends from many threads together: one query a batch
+        (what arrived while the previous one ran), not one a send."""
+        if self._batcher is None:
+            self._batcher = _Batcher(self._query)
+
+    def stop_batching(self) -> None:
+        if self._batcher is not None:
+            self._batcher.stop()
+            self._batcher = None
+
     def sent_since(self, customer_id: UUID, since: datetime,
                    pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Those ``(e164, text)`` pairs the customer sent (or has scheduled) since then."""
         self._catch_up_once()
         wanted = set(pairs)
-        numbers = sorted({number for number, _ in wanted})
         found = self._remembered(customer_id, wanted)
-        recent = (messages.c.customer_id == customer_id, messages.c.created_at >= since,
-                  messages.c.status.not_in(_NOT_SENT))
+        lookup = _Lookup(customer_id, since, wanted)
+        batcher = self._batcher
+        if batcher is not None and len(wanted) <= BATCHED_AT_MOST:
+            return found | batcher.look_up(lookup)
+        return found | self._query([lookup])[0]
+
+    def _query(self, lookups: Sequence[_Lookup]) -> list[set[tuple[str, str]]]:
+        """Each lookup's pairs found in the outbox, in one query (chunked on SQLite)."""
+        customers = sorted({lookup.customer_id for lookup in lookups})
+        numbers = sorted({number for lookup in lookups for number, _ in lookup.wanted})
+        since = min(lookup.since for lookup in lookups)
+        where = (messages.c.customer_id.in_(customers), messages.c.created_at >= since,
+                 messages.c.status.not_in(_NOT_SENT))
+        columns = (messages.c.customer_id, messages.c.e164, messages.c.text,
+                   messages.c.created_at)
+        rows: list[tuple[UUID, str, str, datetime]] = []
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":  # one round trip, the numbers as an array
                 batches = [messages.c.e164 == any_(literal(numbers, ARRAY(String)))]
@@ -85,9 +115,10 @@ class SentHistory:
                 batches = [messages.c.e164.in_(numbers[first:first + _IN_CHUNK])
                            for first in range(0, len(numbers), _IN_CHUNK)]
             for among in batches:
-                query = select(messages.c.e164, messages.c.text).where(*recent, among)
-                found.update(pair for pair in conn.execute(query).tuples() if pair in wanted)
-        return found
+                rows.extend(conn.execute(select(*columns).where(*where, among)).tuples())
+        return [{(number, text) for customer, number, text, at in rows
+                 if customer == lookup.customer_id and (number, text) in lookup.wanted
+                 and _after(at, lookup.since)} for lookup in lookups]
 
     def count_since(self, customer_id: UUID, since: datetime) -> int:
         """Messages the customer sent (or has scheduled) since then."""
@@ -98,3 +129,60 @@ class SentHistory:
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+
+def _after(at: datetime, since: datetime) -> bool:
+    aware = as_datetime(at)
+    return aware is not None and aware >= since
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    customer_id: UUID
+    since: datetime
+    wanted: set[tuple[str, str]]
+
+
+class _Batcher:
+    """One thread running ``query`` for the lookups queued while its previous query ran."""
+
+    def __init__(self, query: Callable[[Sequence[_Lookup]], list[set[tuple[str, str]]]],
+                 max_batch: int = 200) -> None:
+        self.query, self.max_batch = query, max_batch
+        self._queue: queue.SimpleQueue[tuple[_Lookup, Future[set[tuple[str, str]]]] | None] = (
+            queue.SimpleQueue())
+        self._thread = threading.Thread(target=self._loop, name="sent-history", daemon=True)
+        self._thread.start()
+
+    def look_up(self, lookup: _Lookup, timeout_s: float = 30.0) -> set[tuple[str, str]]:
+        future: Future[set[tuple[str, str]]] = Future()
+        self._queue.put((lookup, future))
+        return future.result(timeout=timeout_s)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < self.max_batch:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(following)
+            try:
+                found = self.query([lookup for lookup, _ in batch])
+            except Exception as error:  # the store failed: every caller hears of it
+                for _, future in batch:
+                    future.set_exception(error)
+                continue
+            for (_, future), pairs in zip(batch, found, strict=True):
+                future.set_result(pairs)

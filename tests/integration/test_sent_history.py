@@ -3,12 +3,13 @@ them, are forgotten after ``REMEMBER_S``, and the outbox is caught up once per p
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from portevoix.projections import history
 from portevoix.projections.history import SentHistory
-from portevoix.projections.outbox import metadata
+from portevoix.projections.outbox import messages, metadata
 from portevoix.storage import Storage
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC) - timedelta(hours=24)
@@ -43,3 +44,36 @@ def test_remembered_sends_count_until_forgotten_and_the_outbox_is_caught_up_once
     assert forgotten == set()  # by then, the outbox shows it (it is empty here)
     assert catch_ups == [1]
     engine.dispose()
+
+
+def test_batched_look_ups_answer_each_sender_for_its_own_customer_and_time(
+        database_url: str) -> None:
+    engine = Storage(database_url).projection_engine()
+    metadata.create_all(engine)
+    sent = SentHistory(engine, lambda: None)
+    customers = [uuid4() for _ in range(3)]
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(messages.insert(), [
+            _row(customers[0], "+33611111111", "Bonjour", now - timedelta(hours=1)),
+            _row(customers[1], "+33611111111", "Bonjour", now - timedelta(hours=30)),
+            _row(customers[2], "+33622222222", "Salut", now - timedelta(minutes=5)),
+        ])
+    sent.start_batching()
+    with ThreadPoolExecutor(3) as pool:
+        found = list(pool.map(
+            lambda customer: sent.sent_since(customer, now - timedelta(hours=24), [
+                ("+33611111111", "Bonjour"), ("+33622222222", "Salut")]), customers))
+    sent.stop_batching()
+
+    assert found == [{("+33611111111", "Bonjour")}, set(), {("+33622222222", "Salut")}]
+    engine.dispose()
+
+
+def _row(customer: UUID, e164: str, text: str, at: datetime) -> dict[str, object]:
+    return {"message_id": uuid4().hex, "campaign_id": uuid4(), "position": 0,
+            "customer_id": customer, "e164": e164, "country": "FR", "operator": "",
+            "text": text, "sender": "Shop", "kind": "transactional", "segments": 1,
+            "price": 1000, "status": "sent", "colour": "blue", "reason": "", "stat": "",
+            "error_code": "", "smsc_ids": "", "possible_duplicate": False, "created_at": at,
+            "updated_at": at}
