@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     ColumnElement,
@@ -31,6 +32,8 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    any_,
+    bindparam,
     func,
     insert,
     select,
@@ -49,7 +52,7 @@ from portevoix.platform.callbacks import (
     body,
     event_id,
 )
-from portevoix.projections.bulk import chunks, insert_rows, select_rows, update_rows
+from portevoix.projections.bulk import chunks, insert_rows, select_rows
 from portevoix.projections.callbacks import events
 from portevoix.projections.paging import CursorError, as_datetime, decode_cursor, encode_cursor
 
@@ -124,7 +127,7 @@ class CallbackLog:
     """The deliveries: the job's store (``callback_delivery.DeliveryStore``) and the
     API's queries. ``claim_limit`` bounds the events grouped in one round."""
 
-    def __init__(self, engine: Engine, claim_limit: int = 5_000) -> None:
+    def __init__(self, engine: Engine, claim_limit: int = 10_000) -> None:
         self.engine, self.claim_limit = engine, claim_limit
 
     def create_tables(self) -> None:
@@ -153,12 +156,9 @@ class CallbackLog:
         keys = [event_id(row["message_id"], row["status"]) for row in rows]
         carried = {found["event_key"]: found["callback_id"] for found in select_rows(
             conn, delivery_events.c.event_key, keys, [delivery_events.c.callback_id])}
-        marks: list[dict[str, Any]] = []
         by_endpoint: dict[tuple[UUID, str], list[dict[str, Any]]] = {}
         for row, key in zip(rows, keys, strict=True):
-            if key in carried:  # queued again by a rebuild: delivered already
-                marks.append({"seq": row["seq"], "callback_id": carried[key]})
-            else:
+            if key not in carried:  # else queued again by a rebuild: delivered already
                 by_endpoint.setdefault((row["customer_id"], row["url"]), []).append(row)
         created, links = [], []
         for (customer_id, url), queued in by_endpoint.items():
@@ -170,14 +170,26 @@ class CallbackLog:
                     "body": body([_event(row) for row in batch]), "tries": 0,
                     "created_at": now, "next_attempt_at": now, "finished_at": None,
                 })
-                for row in batch:
-                    links.append({"event_key": event_id(row["message_id"], row["status"]),
-                                  "callback_id": callback_id, "campaign_id": row["campaign_id"],
-                                  "message_id": row["message_id"]})
-                    marks.append({"seq": row["seq"], "callback_id": callback_id})
+                links.extend({"event_key": event_id(row["message_id"], row["status"]),
+                              "callback_id": callback_id, "campaign_id": row["campaign_id"],
+                              "message_id": row["message_id"]} for row in batch)
         insert_rows(conn, deliveries, created)  # in order: seq is the posting order
         insert_rows(conn, delivery_events, links)
-        update_rows(conn, events, marks, ["callback_id"])
+        self._mark(conn, [row["seq"] for row in rows])
+
+    @staticmethod
+    def _mark(conn: Connection, seqs: list[int]) -> None:
+        """Each event gets the delivery that carries it, in one UPDATE (an UPDATE per
+        event or per delivery took 2 to 3 times longer on PostgreSQL)."""
+        link, e = delivery_events.c, events.c
+        carrier = select(link.callback_id).where(
+            link.event_key == e.message_id + ":" + e.status).scalar_subquery()
+        if conn.dialect.name == "postgresql":
+            conn.execute(update(events).where(e.seq == any_(bindparam(
+                "seqs", type_=ARRAY(BigInteger)))).values(callback_id=carrier), {"seqs": seqs})
+            return
+        for part in chunks(seqs):
+            conn.execute(update(events).where(e.seq.in_(part)).values(callback_id=carrier))
 
     def due_endpoints(self, now: datetime) -> list[tuple[UUID, str]]:
         """Each (customer, URL) whose oldest pending delivery is due, oldest first."""
