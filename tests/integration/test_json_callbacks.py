@@ -102,6 +102,18 @@ def test_the_account_option_is_used_when_a_send_names_no_url(platform: Platform)
         (campaign_id, "scheduled")]
 
 
+def test_a_send_naming_a_url_is_called_back_there_rather_than_at_the_accounts(
+        platform: Platform) -> None:
+    with a_receiver() as account, a_receiver() as named:
+        platform.world.services.tenancy.change_options(
+            platform.world.customer, status_callback_url=account.url)
+        platform.send(named.url)
+
+        platform.deliver()
+
+    assert (len(account.received()), len(named.received())) == (0, 1)
+
+
 def test_a_send_without_a_callback_url_is_not_called_back(platform: Platform) -> None:
     platform.send("")
 
