@@ -21,6 +21,7 @@ from portevoix.ledger.services import Ledger
 from portevoix.ledger.writer import LedgerWriter
 from portevoix.platform import alerts
 from portevoix.platform.blacklists import Blacklists
+from portevoix.platform.callback_delivery import CallbackDelivery
 from portevoix.platform.dispatcher import Dispatcher
 from portevoix.platform.forwarding import Forwarding, ForwardingError, Mailer
 from portevoix.platform.price_book import PriceBook
@@ -33,6 +34,8 @@ from portevoix.platform.smpp.results import Reply
 from portevoix.projections.alerts import Alerts, AlertsTable
 from portevoix.projections.balances import Balances
 from portevoix.projections.blacklists import BlacklistEntries
+from portevoix.projections.callback_log import CallbackLog
+from portevoix.projections.callbacks import StatusCallbacks
 from portevoix.projections.history import SentHistory
 from portevoix.projections.journal import Journal, due_campaigns
 from portevoix.projections.outbox import Outbox
@@ -68,6 +71,8 @@ class Services:
     forwarding: Forwarding | None = None
     mail_out: Mailer | None = None
     history: SentHistory | None = None
+    callback_log: CallbackLog | None = None
+    callbacks: CallbackDelivery | None = None
     _replies: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replies"), repr=False)
     # Background work done in one process (``start_jobs``): (name, run once → items done).
@@ -139,6 +144,16 @@ class Services:
         return alerts.send_pending_alerts(AlertsTable(self.engine), self._alert_recipient,
                                           self.mail_out, self.clock, limit)
 
+    def deliver_callbacks(self, wait: bool = False) -> int:
+        """Queue the status callbacks of new events and post the due ones (see
+        ``callback_delivery``); with ``wait``, until this round's posts are done."""
+        if self.callbacks is None:
+            return 0
+        for runner in self.runners:
+            if runner.projection.name == StatusCallbacks.name:
+                runner.catch_up()
+        return self.callbacks.run_once(wait=wait)
+
     def _alert_recipient(self, account_id: UUID) -> alerts.Recipient | None:
         account = self.ledger.account(account_id)
         try:
@@ -189,6 +204,8 @@ class Services:
             if thread is not None:
                 thread.join(timeout=5)
         self._replies.shutdown(wait=True)
+        if self.callbacks is not None:
+            self.callbacks.close()
         for app in (self.ledger, self.tenancy, self.pricing, self.routing, self.senders,
                     self.blacklists, *([self.inbox] if self.inbox is not None else [])):
             app.close()
@@ -225,9 +242,12 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
             ProjectionRunner(blacklists, BlacklistEntries(), engine),
             ProjectionRunner(inbox, Replies(), engine),
             ProjectionRunner(ledger, Alerts(), engine),
+            ProjectionRunner(ledger, StatusCallbacks(), engine),
         ]
         for runner in runners:
             runner.create_tables()
+        callback_log = CallbackLog(engine)
+        callback_log.create_tables()
     quoting = Quoting(pricing, tenancy, clock)
     outbox_runners = [r for r in runners if r.projection.name in _SEND_VIEWS]
     history = SentHistory(engine, lambda: [r.catch_up() for r in outbox_runners])
@@ -243,5 +263,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
                         quoting, PriceBook(pricing, tenancy), sending, engine, runners, clock,
                         inbox, forwarding, mail_out)
     services.history = history
+    services.callback_log = callback_log
+    services.callbacks = CallbackDelivery(callback_log, settings.secret_key, clock)
     services.jobs.append(("low-balance alerts", services.send_pending_alerts))
+    services.jobs.append(("status callbacks", services.deliver_callbacks))
     return services

@@ -66,10 +66,17 @@ class WebhookSettings:
     first_pause_s: float = 0.5  # doubled after each failed attempt
 
 
+def derived_secret(platform_secret: str, label: str, customer_id: UUID) -> str:
+    """A customer's secret for one use: the hex HMAC-SHA256 of ``label + ":" + customer id``
+    keyed with the platform secret. A distinct label per use (replies webhooks, status
+    callbacks) keeps one secret from verifying another's messages."""
+    key = platform_secret.encode()
+    return hmac.new(key, f"{label}:{customer_id}".encode(), hashlib.sha256).hexdigest()
+
+
 def webhook_secret(platform_secret: str, customer_id: UUID) -> str:
     """The customer's webhook secret (see the module docstring)."""
-    key = platform_secret.encode()
-    return hmac.new(key, f"replies-webhook:{customer_id}".encode(), hashlib.sha256).hexdigest()
+    return derived_secret(platform_secret, "replies-webhook", customer_id)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

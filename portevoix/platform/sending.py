@@ -77,6 +77,7 @@ class SendRequest:
     recurrence: Recurrence | None = None
     repeat_of: UUID | None = None  # a copy, re-send or repetition of this campaign
     first_at: datetime | None = None  # a recurring send's first occurrence
+    callback_url: str = ""  # where status callbacks go; empty: the account's option
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class Sending:
             "timezone": customer.timezone,
             "first_at": request.first_at or request.scheduled_at,
             "repeat_of": str(request.repeat_of) if request.repeat_of else "",
+            "callback_url": request.callback_url or str(options.get("status_callback_url", "")),
         }
         campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
                                    settings, rows)

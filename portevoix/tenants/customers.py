@@ -119,8 +119,9 @@ class Customer(Aggregate):
         Raises UnknownOptionError or InvalidOptionValueError, and records nothing then.
         """
         valid = validate_options(changes)
+        # A customer registered before an option existed has no value for it.
         changed = {name: value for name, value in valid.items()
-                   if self.options[name] != value}
+                   if self.options.get(name) != value}
         check_consistency({**self.options, **changed})
         if changed:
             self._options_changed(changed)

@@ -10,18 +10,21 @@ thousandths of an SMS credit at the platform's default scale.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from portevoix.tenants.errors import InvalidOptionValueError, UnknownOptionError
 
 OptionValue = bool | int | str | list[str] | None
 
-BOOL, INT, OPTIONAL_INT, CHOICE, TEXT, IP_LIST = (
-    "bool", "int", "optional_int", "choice", "text", "ip_list"
+BOOL, INT, OPTIONAL_INT, CHOICE, TEXT, IP_LIST, HTTP_URL = (
+    "bool", "int", "optional_int", "choice", "text", "ip_list", "http_url"
 )
+MAX_URL = 500
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Option:
             CHOICE: "one of " + ", ".join(self.choices),
             TEXT: f"text of at most {self.max_length} characters",
             IP_LIST: "a list of IP addresses or networks such as 192.0.2.0/24",
+            HTTP_URL: f"an absolute http:// or https:// URL of at most {self.max_length} "
+                      "characters, or nothing",
         }[self.kind]
 
 
@@ -80,6 +85,9 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
         choices=("at_most_once", "at_least_once")),
     "default_sender": Option(
         TEXT, "", "Sender shown when a send names none; empty: the reseller's.", max_length=16),
+    "status_callback_url": Option(
+        HTTP_URL, "", "Where message status callbacks are posted when a send names no URL; "
+        "empty: none.", max_length=MAX_URL),
 })
 
 
@@ -126,7 +134,38 @@ def _validate(name: str, option: Option, value: Any) -> OptionValue:
         return value.strip()
     if kind == IP_LIST and isinstance(value, list):
         return [_network(name, option, entry) for entry in value]
+    if kind == HTTP_URL and isinstance(value, str) and (
+            not value.strip() or http_url_problem(value.strip(), option.max_length) is None):
+        return value.strip()
     raise InvalidOptionValueError(name, value, option.expected)
+
+
+_UNSAFE = re.compile(r"[^\x21-\x7e]")  # spaces, controls and non-ASCII: percent-encode them
+
+
+def http_url_problem(url: str, max_length: int = MAX_URL) -> str | None:
+    """What makes ``url`` unusable as a callback address, or None: it must be an absolute
+    ``http://`` or ``https://`` URL with a host (and a valid port if any), of printable ASCII
+    (an internationalised host in punycode), with no ``user:password@``, and at most
+    ``max_length`` characters."""
+    if len(url) > max_length:
+        return f"at most {max_length} characters"
+    if _UNSAFE.search(url):
+        return "printable ASCII only (percent-encode the rest)"
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return "not a URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "an http:// or https:// URL"
+    if not parts.hostname:
+        return "a URL with a host"
+    if "@" in parts.netloc:
+        return "no user or password in the URL"
+    if not port_ok:
+        return "a valid port"
+    return None
 
 
 def _network(name: str, option: Option, entry: Any) -> str:

@@ -3,77 +3,20 @@ errors; and a schemathesis run from the app's own OpenAPI document."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
 from urllib.parse import quote
-from urllib.request import Request, urlopen
+from urllib.request import urlopen
 from uuid import uuid4
 
 import pytest
-from send_world import RETAIL_FR, World, a_world
-from werkzeug.serving import make_server
+from json_client import PASSWORD, TEXT, Api, keys_of, served
+from send_world import RETAIL_FR, a_world
 
 from portevoix.web import create_app
 
 pytestmark = pytest.mark.timeout(300)
-LOGIN, PASSWORD = "api@mairie.example", "correct horse battery"
-TEXT = "Votre rendez-vous est confirmé."
-
-
-@dataclass
-class Api:
-    world: World
-    base: str
-    keys: dict[str, str]
-
-    def call(self, method: str, path: str, body: object = None, key: str | None = "all",
-             headers: dict[str, str] | None = None,
-             raw: bytes | None = None) -> tuple[int, Any, dict[str, str]]:
-        sent = dict(headers or {})
-        if key is not None:
-            sent["Authorization"] = f"Bearer {self.keys.get(key, key)}"
-        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        if data is not None:
-            sent["Content-Type"] = "application/json"
-        request = Request(f"{self.base}/api/v1{path}", data=data, method=method, headers=sent)
-        try:
-            with urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read()), dict(response.headers)
-        except HTTPError as error:
-            return error.code, json.loads(error.read()), dict(error.headers)
-
-    def send(self, headers: dict[str, str] | None = None,
-             **fields: object) -> tuple[int, Any, dict[str, str]]:
-        return self.call("POST", "/messages", {"numbers": ["0612345678"], "text": TEXT,
-                                               **fields}, headers=headers)
-
-
-@contextmanager
-def served(world: World) -> Iterator[str]:
-    app = create_app(services=world.services, follow=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-def keys_of(world: World) -> dict[str, str]:
-    tenancy = world.services.tenancy
-    user_id = tenancy.create_user(world.customer, LOGIN, "API", "owner", PASSWORD)
-    scopes = {"all": ["send", "read", "balance"], "send": ["send"], "read": ["read"],
-              "balance": ["balance"]}
-    return {name: tenancy.create_api_key(world.customer, user_id, name, granted)[1]
-            for name, granted in scopes.items()}
 
 
 @pytest.fixture
@@ -287,7 +230,7 @@ def test_the_document_and_the_docs_page_list_every_operation(api: Api) -> None:
         page = response.read().decode()
 
     operations = [(m.upper(), p) for p, ops in spec["paths"].items() for m in ops]
-    assert len(operations) == 8
+    assert len(operations) == 12
     assert all(f"/api/v1{path}" in page for _, path in operations)
     assert "http" not in page.replace("http-equiv", "").split("<body>")[0]
 

@@ -8,7 +8,12 @@ for a missing scope, 404, 409 for a conflict (an idempotency key reused with ano
 campaign that cannot be cancelled any more), 422 for a send refused by the pipeline
 (``legacy_code`` is the seeds' result code, see ``codes.py``). POSTs accept an
 ``Idempotency-Key`` (see ``idempotency.py``). The OpenAPI document is at ``openapi.json``
-(``openapi.py``), a page listing it at ``docs``. Status callbacks are not offered yet.
+(``openapi.py``), a page listing it at ``docs``.
+
+Status callbacks: a send's ``callback_url`` (or the account option ``status_callback_url``)
+receives its messages' statuses, signed; ``json_callbacks.py`` serves their delivery log,
+the secret to verify them with and retries (see ``platform/callbacks.py`` and
+``docs/status-callbacks.md``).
 """
 
 from __future__ import annotations
@@ -195,7 +200,8 @@ def send() -> ResponseReturnValue:
             rows=[(row["number"], row["text"]) for row in order["rows"]],
             sender=order["sender"], kind=order["kind"], scheduled_at=order["scheduled_at"],
             validity_s=order["validity_s"], flash=order["flash"], test=order["test"],
-            reference=order["reference"], client_ip=client_ip(), channel="json_api"))
+            reference=order["reference"], client_ip=client_ip(), channel="json_api",
+            callback_url=order["callback_url"] or ""))
     except SendRefusedError as error:
         raise refused(error) from error
     except (CampaignError, MessageError, PriceListError) as error:

@@ -11,12 +11,21 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from portevoix.platform.callbacks import STATES
 from portevoix.platform.campaigns import KINDS, TRANSACTIONAL
 from portevoix.platform.messages import MAX_VALIDITY_S, MIN_VALIDITY_S
+from portevoix.tenants.options import MAX_URL, http_url_problem
 
 MAX_RECIPIENTS = 10_000
 MAX_TEXT = 5_000
 PAGE_LIMIT_MAX = 200
+
+
+def _http_url(value: str | None) -> None:
+    """The account option's rule (``options.http_url_problem``); empty: no callbacks."""
+    problem = http_url_problem(value) if value else None
+    if problem:
+        raise ValidationError(f"an absolute http:// or https:// URL: {problem}")
 
 
 class RowSchema(Schema):
@@ -54,6 +63,8 @@ class SendSchema(_Recipients):
     flash = fields.Boolean(load_default=False)
     test = fields.Boolean(load_default=False)
     reference = fields.String(load_default="", validate=validate.Length(max=100))
+    callback_url = fields.String(load_default="", allow_none=True,
+                                 validate=[validate.Length(max=MAX_URL), _http_url])
 
 
 class CampaignsQuery(Schema):
@@ -64,6 +75,12 @@ class CampaignsQuery(Schema):
 class MessagesQuery(CampaignsQuery):
     campaign_id = fields.UUID(load_default=None)
     status = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+
+
+class CallbacksQuery(CampaignsQuery):
+    state = fields.String(load_default=None, validate=validate.OneOf(STATES))
+    campaign_id = fields.UUID(load_default=None)
+    message_id = fields.String(load_default=None, validate=validate.Length(min=1, max=48))
 
 
 # JSON Schema (OpenAPI 3.0 flavour) of the schemas above ----------------------------------

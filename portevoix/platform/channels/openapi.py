@@ -9,7 +9,9 @@ from typing import Any
 
 from marshmallow import Schema
 
+from portevoix.platform.callbacks import STATES
 from portevoix.platform.channels.json_schemas import (
+    CallbacksQuery,
     CampaignsQuery,
     MessagesQuery,
     QuoteSchema,
@@ -35,6 +37,18 @@ _MONEY = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$",
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+_NULLABLE_STRING = {"type": "string", "nullable": True}
+_CALLBACK = {
+    "callback_id": {"type": "string", "format": "uuid"}, "url": _STRING,
+    "state": {"type": "string", "enum": list(STATES)},
+    "events": {"type": "integer", "description": "how many events it carries (1 to 100)"},
+    "tries": {"type": "integer", "description": "attempts since queued or retried"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "next_attempt_at": _NULLABLE_TIME, "finished_at": _NULLABLE_TIME,
+    "attempts": {"type": "array", "items": _ref("CallbackAttempt")},
+}
 
 
 SCHEMAS: dict[str, Any] = {
@@ -90,8 +104,30 @@ SCHEMAS: dict[str, Any] = {
     }),
     "Balance": _object({"unit": _STRING, "balance": _MONEY, "available": _MONEY,
                         "pending": _MONEY}),
+    "CallbackEvent": _object({
+        "id": {"type": "string", "description": "message_id:status, unique: drop repeats"},
+        "message_id": _STRING, "campaign_id": {"type": "string", "format": "uuid"},
+        "reference": _STRING, "number": _STRING, "status": _STRING,
+        "stat": _NULLABLE_STRING, "error_code": _NULLABLE_STRING, "reason": _NULLABLE_STRING,
+        "occurred_at": {"type": "string", "format": "date-time"},
+    }),
+    "CallbackAttempt": _object({
+        "at": {"type": "string", "format": "date-time"},
+        "http_status": {"type": "integer", "nullable": True,
+                        "description": "null: no answer (see error)"},
+        "error": _STRING, "duration_ms": {"type": "integer"},
+    }),
+    "Callback": _object(_CALLBACK),
+    "CallbackWithPayload": _object({**_CALLBACK, "payload": _object({
+        "events": {"type": "array", "items": _ref("CallbackEvent")}})}),
+    "CallbackSecret": _object({
+        "secret": _STRING, "algorithm": _STRING, "signed": _STRING,
+        "timestamp_header": _STRING, "signature_header": _STRING,
+        "signature_prefix": _STRING, "callback_id_header": _STRING,
+    }),
 }
-for _name, _item in (("CampaignPage", "Campaign"), ("MessagePage", "Message")):
+for _name, _item in (("CampaignPage", "Campaign"), ("MessagePage", "Message"),
+                     ("CallbackPage", "Callback")):
     SCHEMAS[_name] = _object({"data": {"type": "array", "items": _ref(_item)},
                               "after": {"type": "string", "nullable": True,
                                         "description": "the next page's cursor; null on the last"}})
@@ -100,7 +136,8 @@ ERRORS = {
     "400": "the request is malformed (see error.fields)",
     "401": "no usable API key", "403": "the API key lacks the scope, or the account is "
     "suspended or the address not allowed", "404": "not found", "409": "conflict: an "
-    "Idempotency-Key reused with another request, or a campaign no longer cancellable",
+    "Idempotency-Key reused with another request, a campaign no longer cancellable, a "
+    "callback that has not failed, or callbacks not configured (no signing secret)",
     "422": "the send is refused (error.legacy_code is the seeds' code)",
 }
 
@@ -126,6 +163,8 @@ _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                            "pattern": r"^[A-Za-z0-9_.:-]+$"},
                 "description": "the same key and body again: the stored response"}
 _CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,
+                "schema": {"type": "string", "format": "uuid"}}
+_CALLBACK_ID = {"name": "callback_id", "in": "path", "required": True,
                 "schema": {"type": "string", "format": "uuid"}}
 
 
@@ -153,7 +192,10 @@ def document() -> dict[str, Any]:
         "info": {"title": "Portevoix JSON API", "version": "1.0.0",
                  "description": "Send SMS, follow campaigns and messages, price and pay. "
                                 "Authorization: Bearer <API key>; each operation needs the "
-                                "scope in x-scope. Status callbacks are not offered yet."},
+                                "scope in x-scope. A send's callback_url (or the account's "
+                                "status_callback_url) receives its messages' statuses, "
+                                "signed (see /callbacks/secret); /callbacks is the delivery "
+                                "log."},
         "servers": [{"url": "/api/v1"}],
         "paths": {
             "/messages": {
@@ -176,6 +218,18 @@ def document() -> dict[str, Any]:
             "/quotes": {"post": _post("Price a send without sending", "QuoteRequest", "200",
                                       "Quote")},
             "/balance": {"get": _get("The account's credit", "Balance", "balance")},
+            "/callbacks": {"get": _get("Status-callback deliveries, newest first (keyset "
+                                       "pages)", "CallbackPage", "read",
+                                       _query(CallbacksQuery()), "400")},
+            "/callbacks/secret": {"get": _get(
+                "The secret callbacks are signed with (HMAC-SHA256 of timestamp.body)",
+                "CallbackSecret", "send", None, "409")},
+            "/callbacks/{callback_id}": {"get": _get(
+                "One delivery, with the events it carries", "CallbackWithPayload", "read",
+                [_CALLBACK_ID])},
+            "/callbacks/{callback_id}/retry": {"post": _post(
+                "Post a failed delivery again (all its attempts ahead)", None, "200",
+                "Callback", extra=[_CALLBACK_ID])},
         },
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
+from portevoix.tenants.customers import Customer
 from portevoix.tenants.errors import InvalidOptionValueError, UnknownOptionError
-from portevoix.tenants.options import OPTIONS, default_options, validate_options
+from portevoix.tenants.options import (
+    OPTIONS,
+    default_options,
+    http_url_problem,
+    validate_options,
+)
 
 JSON_SCALARS = (bool, int, str, type(None))
 
@@ -52,6 +60,11 @@ def test_the_option_table_cannot_be_changed_at_run_time():
         ({"ip_allow_list": ["192.0.2.7", " 10.0.0.0/8", "2001:db8::/32"]},
          {"ip_allow_list": ["192.0.2.7", "10.0.0.0/8", "2001:db8::/32"]}),
         ({"ip_allow_list": ["2001:0db8:0000::1"]}, {"ip_allow_list": ["2001:db8::1"]}),
+        ({"status_callback_url": " https://crm.example.com/sms/status?k=1 "},
+         {"status_callback_url": "https://crm.example.com/sms/status?k=1"}),
+        ({"status_callback_url": "http://127.0.0.1:8080/hook"},
+         {"status_callback_url": "http://127.0.0.1:8080/hook"}),
+        ({"status_callback_url": ""}, {"status_callback_url": ""}),
         ({}, {}),
     ],
 )
@@ -76,6 +89,15 @@ def test_valid_option_values_are_accepted_and_normalised(changes, expected):
         ("default_sender", None),
         ("ip_allow_list", "10.0.0.0/8"),
         ("ip_allow_list", ("10.0.0.1",)),
+        ("status_callback_url", "ftp://crm.example.com/status"),
+        ("status_callback_url", "crm.example.com/status"),
+        ("status_callback_url", "/status"),
+        ("status_callback_url", "https://"),
+        ("status_callback_url", "https://user:secret@crm.example.com/"),
+        ("status_callback_url", "https://crm.example.com:99999/"),
+        ("status_callback_url", "https://crm.example.com/a b"),
+        ("status_callback_url", "https://crm.example.com/" + "x" * 477),
+        ("status_callback_url", None),
     ],
 )
 def test_invalid_option_values_are_refused_saying_what_was_expected(name, value):
@@ -168,3 +190,19 @@ def test_options_other_than_the_threshold_leave_the_wallet_alone(world):
     world.tenancy.change_options(customer_id, delivery_email=True)
 
     assert world.ledger.account(wallet_id).version == version
+
+
+def test_a_url_of_500_characters_is_the_longest_accepted():
+    url = "https://crm.example.com/" + "x" * 476
+
+    assert (len(url), http_url_problem(url), http_url_problem(url + "x")) == (
+        500, None, "at most 500 characters")
+
+
+def test_a_customer_registered_before_an_option_existed_can_set_it():
+    customer = Customer.register(uuid4(), "mairie", "Mairie", "sms@mairie.example")
+    del customer.options["status_callback_url"]  # as recorded before the option existed
+
+    changed = customer.change_options(status_callback_url="https://crm.example.com/sms")
+
+    assert changed == {"status_callback_url": "https://crm.example.com/sms"}
