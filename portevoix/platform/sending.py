@@ -387,7 +387,7 @@ def _again(campaign: Campaign, scheduled_at: datetime | None, reference: str,
         validity_s=settings.get("validity_s"), flash=bool(settings["flash"]),
         reference=reference, channel=str(settings["channel"]),
         throttle=Throttle.from_dict(settings["throttle"]) if settings.get("throttle") else None,
-        repeat_of=repeat_of,
+        repeat_of=repeat_of, callback_url=str(settings.get("callback_url") or ""),
     )
 
 
