@@ -17,6 +17,10 @@ class Settings:
     ``database_url`` chooses the storage: ``sqlite:///path/name.db`` (the embedded default; each
     event-sourced application gets its own file beside it), ``postgresql://user@host:port/db``
     (optionally ``?schema=name``), or ``memory://`` (in-process stores, for unit tests).
+
+    ``smtp_relay`` (``host:port``, or ``host`` for port 25) is the relay the platform's own
+    mail goes through: notifications, low-balance alerts, replies forwarded by e-mail;
+    ``mail_from`` is their From. Without a relay that mail waits (see ``services.py``).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -25,6 +29,8 @@ class Settings:
     secret_key: str = ""
     aggregate_cache_size: int = 10_000
     projection_poll_s: float = 0.2
+    smtp_relay: str = ""
+    mail_from: str = "no-reply@localhost"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -36,4 +42,6 @@ class Settings:
             secret_key=env.get("PORTEVOIX_SECRET_KEY") or secrets.token_hex(32),
             aggregate_cache_size=int(env.get("PORTEVOIX_AGGREGATE_CACHE_SIZE", "10000")),
             projection_poll_s=float(env.get("PORTEVOIX_PROJECTION_POLL_S", "0.2")),
+            smtp_relay=env.get("PORTEVOIX_SMTP_RELAY", "").strip(),
+            mail_from=env.get("PORTEVOIX_MAIL_FROM", "").strip() or "no-reply@localhost",
         )

@@ -76,6 +76,7 @@ class SendRequest:
     recurrence: Recurrence | None = None
     repeat_of: UUID | None = None  # a copy, re-send or repetition of this campaign
     first_at: datetime | None = None  # a recurring send's first occurrence
+    notify_email: str = ""  # where the send's notifications go; "": the contact address
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class Sending:
             "timezone": customer.timezone,
             "first_at": request.first_at or request.scheduled_at,
             "repeat_of": str(request.repeat_of) if request.repeat_of else "",
+            "notify_email": request.notify_email,
         }
         campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
                                    settings, rows)
