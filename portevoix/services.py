@@ -159,7 +159,7 @@ class Services:
     def send_sms(self, customer_id: UUID, number: str, text: str, reference: str) -> int:
         """A send of the platform's own (a forwarded reply, an alert), charged to the
         customer like any other; returns the result code, the refusal's included."""
-        channel = reference.partition(":")[0] + "s"  # replies, alerts
+        channel = _OWN_CHANNELS.get(reference.partition(":")[0], "platform")
         try:
             return self.sending.submit(SendRequest(customer_id, text=text, numbers=[number],
                                                    reference=reference, channel=channel)).code
@@ -251,6 +251,8 @@ class Services:
 
 
 _SEND_VIEWS = frozenset({Outbox.name, Journal.name})
+# The channel of the platform's own sends, by their reference's prefix.
+_OWN_CHANNELS = {"reply": "replies", "alert": "alerts"}
 
 
 def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,

@@ -52,7 +52,7 @@ SWITCHES = {CONFIRMATION: "confirmation_email", REFUSAL: "refusal_email",
             COMPLETION: "completion_email", DELIVERY: "delivery_email"}
 PER_MESSAGE_LIMIT = 10  # the seeds' limit of numbers a mail may send to
 MAX_AGE = timedelta(hours=24)
-INTERNAL_CHANNELS = frozenset({"replies", "proof", "alerts"})
+INTERNAL_CHANNELS = frozenset({"replies", "proof", "alerts", "platform"})
 SELF_CONFIRMING_CHANNELS = frozenset({"email"})
 LISTED_NUMBERS = 20  # refused numbers a refusal mail lists one by one
 

@@ -28,6 +28,7 @@ from portevoix.platform.replies import FIRST_RETRY
 from portevoix.platform.sending import SendRefusedError, SendRequest
 from portevoix.platform.smpp import results
 from portevoix.platform.smpp.simulator import SimulatorConfig, SimulatorThread
+from portevoix.projections.journal import journal_page
 from portevoix.projections.replies import replies
 from portevoix.services import build_services
 from portevoix.settings import Settings
@@ -257,3 +258,30 @@ def test_a_reply_the_relay_could_not_take_is_forwarded_on_a_later_run_once(
     with services.engine.connect() as conn:
         [forwarded] = conn.execute(select(replies.c.forwarded)).scalars()
     assert forwarded == "email"
+
+
+def test_a_reply_forwarded_by_sms_is_a_charged_send_of_the_replies_channel(
+        platform: Replies) -> None:
+    services, world = platform.world.services, platform.world
+    services.tenancy.change_options(world.customer, replies_forwarding="sms",
+                                    replies_target="+33699999999", confirmation_email=True)
+    platform.send()
+    before = world.available()
+
+    [row] = platform.reply("Rappelez-moi")
+    assert services.inbox is not None
+    deadline = time.monotonic() + 15
+    while services.inbox.reply(row["reply_id"]).forwarded is None:
+        assert time.monotonic() < deadline, "the reply was not forwarded"
+        time.sleep(0.05)
+    services.catch_up()
+    services.send_pending_notifications()
+
+    [entry] = [e for e in journal_page(services.engine, world.customer)[0]
+               if e.reference == f"reply:{row['reply_id']}"]
+    assert (entry.channel, entry.recipients) == ("replies", 1)
+    assert before - world.available() == RETAIL_FR
+    # The customer's own send is confirmed; the platform's send of the reply is not.
+    [(_, mail)] = platform.mailbox.taken()
+    assert mail["Subject"].startswith("SMS send recorded")
+    assert str(entry.campaign_id) not in mail.get_content()
