@@ -148,6 +148,18 @@ def test_an_http_php_refusal_without_email_rep_is_not_mailed(notify: Notify) -> 
     assert (code, notify.mails(), notify.world.services.notifications.rows()) == (84, [], [])
 
 
+def test_an_http_php_request_outside_the_ip_allow_list_is_not_mailed_about(
+        notify: Notify) -> None:
+    key = with_user(notify.world)
+    notify.options(ip_allow_list=["192.0.2.0/24"])
+
+    with served(notify.world) as base:
+        code = Client(notify.world, base, key).code(email_rep=EMAIL_REP)
+    notify.notify()
+
+    assert (code, notify.mails(), notify.world.services.notifications.rows()) == (96, [], [])
+
+
 def test_the_end_of_a_bulk_send_is_one_summary_with_its_outcomes_and_money(
         notify: Notify) -> None:
     notify.options(completion_email=True)

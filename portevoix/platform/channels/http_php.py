@@ -14,8 +14,9 @@ code.
 delivery mails go there rather than to the account's contact address, each if its option is
 on (``platform/notifications.py``). A refusal after the account is authenticated (the whole
 request, or some of its numbers) is queued for mailing there if ``refusal_email`` is on; the
-answer does not wait for the mail. A request that does not authenticate is never mailed
-about: anyone could otherwise have the platform mail any address.
+answer does not wait for the mail. A request that does not authenticate, or that the
+account's access rules refuse (suspended: 82, IP allow-list: 96), is never mailed about:
+anyone could otherwise have the platform mail any address.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "iso-8859-1",
 # A number as pasted: digits, "+", spaces, dots, brackets; anything else names a group.
 _NUMBER = re.compile(r"[+0-9][0-9 .()/]*")
 REFERENCE_MAX, EMAIL_REP_MAX = 100, 254  # an address has at most 254 characters (RFC 5321)
+# Refusals by the account's access rules (suspended, IP allow-list) have no side effect.
+UNMAILED = frozenset({codes.BAD_CREDENTIALS, codes.IP_NOT_ALLOWED})
 
 
 class GroupEmptyError(Exception):
@@ -93,8 +96,8 @@ def answer(services: Services, params: Mapping[str, str], ip: str | None) -> int
     try:
         return send(services, customer_id, params, ip, email_rep, refaccuse)
     except (SendRefusedError, DeferredFormatError, GroupEmptyError) as error:
-        if email_rep:
-            code, detail = refusal(error)
+        code, detail = refusal(error)
+        if email_rep and code not in UNMAILED:
             notify_refusal(services, customer_id, email_rep,
                            {"reference": refaccuse, "code": code, "detail": detail})
         raise
