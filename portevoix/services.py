@@ -172,8 +172,8 @@ class Services:
         ``platform/notifications.py``)."""
         assert self.notifications is not None
         self._catch_up(Notifications.name)
-        return notices.send_pending(self.notifications, self._notify_account,
-                                          self.mail_out, self.clock, limit)
+        return notices.send_pending(self.notifications, self._notify_account, self.mail_out,
+                                    self.clock, limit)
 
     def queue_refusal(self, customer_id: UUID, address: str, facts: dict[str, Any],
                       campaign_id: UUID | None = None) -> bool:
@@ -194,13 +194,7 @@ class Services:
             return None
         wallet = self.ledger.account(self.tenancy.wallet_of(customer_id))
         return notices.Account(customer.contact_email, customer.options, wallet.scale,
-                                     wallet.unit)
-
-    def _customer_options(self, customer_id: UUID) -> dict[str, Any]:
-        try:
-            return dict(self.tenancy.customer(customer_id).options)
-        except TenancyError:
-            return {}
+                               wallet.unit)
 
     def _catch_up(self, name: str) -> None:
         for runner in self.runners:
@@ -265,6 +259,14 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
         mail_out = MailOut(RelaySettings.parse(settings.smtp_relay, settings.mail_from))
     storage = Storage(settings.database_url)
     cache = settings.aggregate_cache_size
+
+    def options(customer_id: UUID) -> dict[str, Any]:
+        """A customer's options, for the notifications queue (none for an unknown one)."""
+        try:
+            return dict(tenancy.customer(customer_id).options)
+        except TenancyError:
+            return {}
+
     with storage.schema_lock():
         ledger = Ledger(env=storage.event_store_env("ledger", cache), clock=clock)
         tenancy = Tenancy(ledger, env=storage.event_store_env("tenants", cache))
@@ -285,6 +287,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
             ProjectionRunner(blacklists, BlacklistEntries(), engine),
             ProjectionRunner(inbox, Replies(), engine),
             ProjectionRunner(ledger, Alerts(), engine),
+            ProjectionRunner(ledger, Notifications(options, clock), engine),
         ]
         for runner in runners:
             runner.create_tables()
@@ -300,9 +303,6 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
     services.forwarding = Forwarding(
         inbox, lambda customer_id: tenancy.customer(customer_id).options, mail_out,
         services.send_sms, settings.secret_key)
-    notices = ProjectionRunner(ledger, Notifications(services._customer_options, clock), engine)
-    notices.create_tables()
-    runners.append(notices)
     services.jobs.extend([
         ("low-balance alerts", services.send_pending_alerts),
         ("notifications", services.send_pending_notifications),
