@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine
@@ -20,16 +21,18 @@ from sqlalchemy import Engine
 from portevoix.ledger.services import Ledger
 from portevoix.ledger.writer import LedgerWriter
 from portevoix.platform import alerts
+from portevoix.platform import notifications as notices
 from portevoix.platform.blacklists import Blacklists
 from portevoix.platform.callback_delivery import CallbackDelivery
+from portevoix.platform.channels.mail_out import MailOut, RelaySettings
 from portevoix.platform.dispatcher import Dispatcher
-from portevoix.platform.forwarding import Forwarding, ForwardingError, Mailer
+from portevoix.platform.forwarding import RESUME_WINDOW, Forwarding, ForwardingError, Mailer
 from portevoix.platform.price_book import PriceBook
 from portevoix.platform.pricing import Pricing
 from portevoix.platform.quoting import Quoting
 from portevoix.platform.replies import Inbox
 from portevoix.platform.routing import Routing
-from portevoix.platform.sending import Sending, SendRequest, utcnow
+from portevoix.platform.sending import Sending, SendRefusedError, SendRequest, utcnow
 from portevoix.platform.smpp.results import Reply
 from portevoix.projections.alerts import Alerts, AlertsTable
 from portevoix.projections.balances import Balances
@@ -38,9 +41,10 @@ from portevoix.projections.callback_log import CallbackLog
 from portevoix.projections.callbacks import StatusCallbacks
 from portevoix.projections.history import SentHistory
 from portevoix.projections.journal import Journal, due_campaigns
+from portevoix.projections.notifications import Notifications, NotificationsTable
 from portevoix.projections.outbox import Outbox
 from portevoix.projections.price_lists import PriceLists
-from portevoix.projections.replies import Replies, reply_owner
+from portevoix.projections.replies import Replies, reply_owner, unforwarded
 from portevoix.projections.tenancy import TenancyDirectory
 from portevoix.projections.tracking import ProjectionRunner
 from portevoix.settings import Settings
@@ -73,6 +77,7 @@ class Services:
     history: SentHistory | None = None
     callback_log: CallbackLog | None = None
     callbacks: CallbackDelivery | None = None
+    notifications: NotificationsTable | None = None
     _replies: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replies"), repr=False)
     # Background work done in one process (``start_jobs``): (name, run once → items done).
@@ -133,16 +138,24 @@ class Services:
             log.warning("reply %s not forwarded: %s", reply_id, error)
         return reply_id
 
-    def send_pending_alerts(self, limit: int = 100) -> int:
-        """Mail the low-balance alerts not mailed yet (the alerts view brought up to date
-        first); returns how many were mailed. Nothing without a mail relay."""
-        if self.mail_out is None:
+    def forward_pending_replies(self, limit: int = 100) -> int:
+        """Forward the replies a crash or a failure left unforwarded (the replies view
+        brought up to date first), in the replies' worker thread, so never at the same time
+        as a reply just received; returns how many went out."""
+        assert self.forwarding is not None
+        self._catch_up(Replies.name)
+        now = datetime.fromtimestamp(self.forwarding.clock(), UTC)  # replies' times: real
+        pending = unforwarded(self.engine, now - RESUME_WINDOW, limit)
+        if not pending:
             return 0
-        for runner in self.runners:
-            if runner.projection.name == Alerts.name:
-                runner.catch_up()
+        return self._replies.submit(self.forwarding.forward_pending, pending).result()
+
+    def send_pending_alerts(self, limit: int = 100) -> int:
+        """Send the low-balance alerts not sent yet (the alerts view brought up to date
+        first); returns how many were sent. Alerts by e-mail wait for a mail relay."""
+        self._catch_up(Alerts.name)
         return alerts.send_pending_alerts(AlertsTable(self.engine), self._alert_recipient,
-                                          self.mail_out, self.clock, limit)
+                                          self.mail_out, self.clock, limit, self.send_sms)
 
     def deliver_callbacks(self, wait: bool = False) -> int:
         """Queue the status callbacks of new events and post the due ones (see
@@ -161,7 +174,57 @@ class Services:
         except TenancyError:  # a domain group's wallet: no contact address of its own
             return None
         email = getattr(owner, "contact_email", "")
-        return alerts.Recipient(email, account.scale) if email else None
+        if not email:
+            return None
+        options: dict[str, Any] = getattr(owner, "options", {})
+        return alerts.Recipient(
+            email, account.scale, str(options.get("low_balance_channel") or alerts.EMAIL),
+            str(options.get("low_balance_number") or ""), owner.id, account.unit)
+
+    def send_sms(self, customer_id: UUID, number: str, text: str, reference: str) -> int:
+        """A send of the platform's own (a forwarded reply, an alert), charged to the
+        customer like any other; returns the result code, the refusal's included."""
+        channel = _OWN_CHANNELS.get(reference.partition(":")[0], "platform")
+        try:
+            return self.sending.submit(SendRequest(customer_id, text=text, numbers=[number],
+                                                   reference=reference, channel=channel)).code
+        except SendRefusedError as refused:
+            return refused.code
+
+    def send_pending_notifications(self, limit: int = 200) -> int:
+        """Mail the notifications not mailed yet (the queue brought up to date first);
+        returns how many were mailed. Without a mail relay they wait (see
+        ``platform/notifications.py``)."""
+        assert self.notifications is not None
+        self._catch_up(Notifications.name)
+        return notices.send_pending(self.notifications, self._notify_account, self.mail_out,
+                                    self.clock, limit)
+
+    def queue_refusal(self, customer_id: UUID, address: str, facts: dict[str, Any],
+                      campaign_id: UUID | None = None) -> bool:
+        """Queue the mail telling ``address`` why a request (or some of its numbers) was
+        refused, if the customer's ``refusal_email`` option is on; returns whether it was
+        queued. The request does not wait for the mail."""
+        assert self.notifications is not None
+        if not self.tenancy.customer(customer_id).options.get("refusal_email"):
+            return False
+        self.notifications.queue_refusal(customer_id, address, facts, self.clock(),
+                                         campaign_id)
+        return True
+
+    def _notify_account(self, customer_id: UUID) -> notices.Account | None:
+        try:
+            customer = self.tenancy.customer(customer_id)
+        except TenancyError:
+            return None
+        wallet = self.ledger.account(self.tenancy.wallet_of(customer_id))
+        return notices.Account(customer.contact_email, customer.options, wallet.scale,
+                               wallet.unit)
+
+    def _catch_up(self, name: str) -> None:
+        for runner in self.runners:
+            if runner.projection.name == name:
+                runner.catch_up()
 
     def follow(self) -> None:
         """Keep the projections up to date in a background thread until ``close``."""
@@ -213,14 +276,28 @@ class Services:
 
 
 _SEND_VIEWS = frozenset({Outbox.name, Journal.name})
+# The channel of the platform's own sends, by their reference's prefix.
+_OWN_CHANNELS = {"reply": "replies", "alert": "alerts"}
 
 
 def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
                    mail_out: Mailer | None = None) -> Services:
-    """``mail_out`` sends replies forwarded by e-mail and low-balance alerts (none: neither
-    is mailed)."""
+    """``mail_out`` sends notifications, replies forwarded by e-mail and low-balance alerts;
+    by default a ``MailOut`` through ``settings.smtp_relay``. Without either, nothing is
+    mailed: notifications and alerts by e-mail wait, replies to forward by e-mail fail (and
+    are tried again while the forwarding job looks at them)."""
+    if mail_out is None and settings.smtp_relay:
+        mail_out = MailOut(RelaySettings.parse(settings.smtp_relay, settings.mail_from))
     storage = Storage(settings.database_url)
     cache = settings.aggregate_cache_size
+
+    def options(customer_id: UUID) -> dict[str, Any]:
+        """A customer's options, for the notifications queue (none for an unknown one)."""
+        try:
+            return dict(tenancy.customer(customer_id).options)
+        except TenancyError:
+            return {}
+
     with storage.schema_lock():
         ledger = Ledger(env=storage.event_store_env("ledger", cache), clock=clock,
                         fence=storage.ledger_fence())
@@ -243,28 +320,31 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
             ProjectionRunner(inbox, Replies(), engine),
             ProjectionRunner(ledger, Alerts(), engine),
             ProjectionRunner(ledger, StatusCallbacks(), engine),
+            ProjectionRunner(ledger, Notifications(options, clock), engine),
         ]
         for runner in runners:
             runner.create_tables()
         callback_log = CallbackLog(engine)
         callback_log.create_tables()
+        queue = NotificationsTable(engine)
+        queue.create()
     quoting = Quoting(pricing, tenancy, clock)
     outbox_runners = [r for r in runners if r.projection.name in _SEND_VIEWS]
     history = SentHistory(engine, lambda: [r.catch_up() for r in outbox_runners])
     sending = Sending(ledger, tenancy, quoting, senders, blacklists, history, clock)
-
-    def send_sms(customer_id: UUID, number: str, text: str, reference: str) -> int:
-        return sending.submit(SendRequest(customer_id, text=text, numbers=[number],
-                                          reference=reference, channel="replies")).code
-
-    forwarding = Forwarding(inbox, lambda customer_id: tenancy.customer(customer_id).options,
-                            mail_out, send_sms, settings.secret_key)
     services = Services(settings, ledger, tenancy, pricing, routing, senders, blacklists,
                         quoting, PriceBook(pricing, tenancy), sending, engine, runners, clock,
-                        inbox, forwarding, mail_out)
+                        inbox, None, mail_out, notifications=queue)
+    services.forwarding = Forwarding(
+        inbox, lambda customer_id: tenancy.customer(customer_id).options, mail_out,
+        services.send_sms, settings.secret_key)
     services.history = history
     services.callback_log = callback_log
     services.callbacks = CallbackDelivery(callback_log, settings.secret_key, clock)
-    services.jobs.append(("low-balance alerts", services.send_pending_alerts))
-    services.jobs.append(("status callbacks", services.deliver_callbacks))
+    services.jobs.extend([
+        ("low-balance alerts", services.send_pending_alerts),
+        ("notifications", services.send_pending_notifications),
+        ("reply forwarding", services.forward_pending_replies),
+        ("status callbacks", services.deliver_callbacks),
+    ])
     return services

@@ -17,6 +17,10 @@ class Settings:
     ``database_url`` chooses the storage: ``sqlite:///path/name.db`` (the embedded default; each
     event-sourced application gets its own file beside it), ``postgresql://user@host:port/db``
     (optionally ``?schema=name``), or ``memory://`` (in-process stores, for unit tests).
+
+    ``smtp_relay`` (``host:port``, or ``host`` for port 25) is the relay the platform's own
+    mail goes through: notifications, low-balance alerts, replies forwarded by e-mail;
+    ``mail_from`` is their From. Without a relay that mail waits (see ``services.py``).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -28,6 +32,8 @@ class Settings:
     # The web app keeps the projections up to date itself, unless a projector process does
     # (``portevoix projector``; PORTEVOIX_FOLLOW_PROJECTIONS=0 in the web workers).
     follow_projections: bool = True
+    smtp_relay: str = ""
+    mail_from: str = "no-reply@localhost"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -41,4 +47,6 @@ class Settings:
             projection_poll_s=float(env.get("PORTEVOIX_PROJECTION_POLL_S", "0.2")),
             follow_projections=env.get("PORTEVOIX_FOLLOW_PROJECTIONS", "1").lower()
             not in ("0", "false", "no"),
+            smtp_relay=env.get("PORTEVOIX_SMTP_RELAY", "").strip(),
+            mail_from=env.get("PORTEVOIX_MAIL_FROM", "").strip() or "no-reply@localhost",
         )

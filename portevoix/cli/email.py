@@ -50,17 +50,19 @@ class _Cached:
 @click.option("--domain", "domains", multiple=True, required=True,
               help="The platform's mail domain (repeat for more); resellers' domains are "
                    "served too.")
-@click.option("--relay", default="127.0.0.1:25", show_default=True, metavar="HOST:PORT",
-              help="The SMTP relay replies go through.")
+@click.option("--relay", default=None, metavar="HOST:PORT",
+              help="The SMTP relay replies go through [PORTEVOIX_SMTP_RELAY, else "
+                   "127.0.0.1:25].")
 @click.option("--reply-from", default=None, help="From of the replies [no-reply@DOMAIN].")
 @click.option("-v", "--verbose", count=True, help="Log mails (-v) or everything (-vv).")
 @pass_context
 def email_gateway(context: Context, host: str, port: int, domains: tuple[str, ...],
-                  relay: str, reply_from: str | None, verbose: int) -> None:
+                  relay: str | None, reply_from: str | None, verbose: int) -> None:
     """Take send requests by e-mail (the three syntaxes) until interrupted (Ctrl-C)."""
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
+        relay = relay or context.settings.smtp_relay or "127.0.0.1:25"
         relay_settings = RelaySettings.parse(relay, reply_from or f"no-reply@{domains[0]}")
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--relay") from None

@@ -6,7 +6,14 @@
   ``WebhookSettings.attempts`` times with doubling pauses; a 4xx other than 408 and 429 is
   final (the customer's endpoint refused it, trying again would not help).
 - ``sms``: a send to the target number of "Reply from +33...: <text>" through ``submit``,
-  charged like any other send (its reference is the reply's, so a retry is the same send).
+  charged like any other send (its reference is the reply's, so a retry is the same send);
+  a refused send (no credit: code 83) is a failure.
+
+A reply is claimed before it goes out and its outcome recorded after (``replies.py``: at
+most one forwarder at a time, retries paced after failures). A reply whose customer
+forwards nothing is recorded as forwarded by ``none``, so it is never looked at again.
+``forward_pending`` takes up the replies a crash or a failure left behind: the background
+job gives it those the replies view shows unforwarded, received within ``RESUME_WINDOW``.
 
 Webhook signature: ``X-Portevoix-Timestamp`` is the Unix time in seconds, and
 ``X-Portevoix-Signature`` is ``sha256=`` and the hex HMAC-SHA256 of ``timestamp + "." + body``
@@ -27,11 +34,13 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+from portevoix.platform import codes
 from portevoix.platform.replies import Inbox, Reply
 
 log = logging.getLogger("portevoix.forwarding")
@@ -40,6 +49,7 @@ NONE, EMAIL, SMS, URL = "none", "email", "sms", "url"
 TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Portevoix-Timestamp", "X-Portevoix-Signature"
 _FINAL_HTTP = range(400, 500)
 _RETRIED_HTTP = frozenset({408, 429})
+RESUME_WINDOW = timedelta(hours=24)  # a reply older than this is not forwarded any more
 
 
 class Mailer(Protocol):
@@ -111,15 +121,20 @@ class Forwarding:
 
     def forward(self, reply_id: UUID) -> str:
         """Forward the reply by its customer's choice; returns the channel (``none`` when
-        there is no customer or it forwards nothing, or the reply was forwarded already).
-        A failure is recorded on the reply and raised as ForwardingError."""
+        there is no customer or it forwards nothing, or the reply is not due: forwarded
+        already, being forwarded, or waiting after a failure). A failure is recorded on the
+        reply and raised as ForwardingError."""
         reply = self.inbox.reply(reply_id)
-        if reply.customer_id is None or reply.forwarded is not None:
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        if reply.customer_id is None or not reply.may_forward(now):
             return NONE
         options = self.options(reply.customer_id)
         channel, target = str(options.get("replies_forwarding", NONE)), str(
             options.get("replies_target", ""))
         if channel == NONE or not target:
+            self.inbox.record_forwarded(reply_id, NONE, "", "the customer forwards no replies")
+            return NONE
+        if not self.inbox.claim(reply_id, channel, target, now):
             return NONE
         try:
             detail = self._send(channel, target, reply)
@@ -138,8 +153,21 @@ class Forwarding:
             assert reply.customer_id is not None
             code = self.send_sms(reply.customer_id, target,
                                  f"Reply from {reply.source}: {reply.text}", f"reply:{reply.id}")
+            if code not in (codes.SENT, codes.DEFERRED):
+                raise ForwardingError(f"the SMS to {target} was refused: code {code}")
             return f"code {code}"
         raise ForwardingError(f"unknown forwarding {channel!r}")
+
+    def forward_pending(self, reply_ids: Iterable[UUID]) -> int:
+        """Forward those of ``reply_ids`` that are due; returns how many went out. A
+        failure is recorded on its reply (and paced) and the next reply is tried."""
+        done = 0
+        for reply_id in reply_ids:
+            try:
+                done += self.forward(reply_id) != NONE
+            except ForwardingError as error:
+                log.warning("reply %s not forwarded: %s", reply_id, error)
+        return done
 
     def _mail(self, target: str, reply: Reply) -> str:
         if self.mailer is None:

@@ -8,7 +8,13 @@ START reply lifts that opt-out; a reply with no customer changes no list.
 
 Each reply is one ``Reply`` aggregate whose id derives from what the SMSC sent (source,
 destination, time, text): the SMSC delivering it again is the same reply, recorded once.
-Forwarding (``forwarding.py``) records its outcome on the reply.
+Forwarding (``forwarding.py``) records its outcome on the reply, after a write-ahead claim
+(``ForwardingStarted``): of two forwarders that load the same reply, one saves its claim
+and the other's save conflicts, so a reply is forwarded by one at a time. ``may_forward``
+says when a reply is due: never once forwarded (or found to have nowhere to go); not while a
+claim is fresh (``CLAIM_TIMEOUT``: after that its forwarder is taken for dead and the reply
+is forwarded again, the one case where it may go twice); after a failure, once a pause has
+passed that doubles with each failure (``FIRST_RETRY`` up to ``MAX_RETRY``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -37,6 +43,8 @@ _STOP = re.compile(r"^\s*(stop|arr[eê]t|d[ée]sabonner)\b", re.IGNORECASE)
 _START = re.compile(r"^\s*start\b", re.IGNORECASE)
 
 Owner = Callable[[str, str], UUID | None]
+CLAIM_TIMEOUT = timedelta(minutes=5)  # a webhook's attempts take at most about 25 s
+FIRST_RETRY, MAX_RETRY = timedelta(minutes=1), timedelta(hours=1)
 
 
 class OptOuts(Protocol):
@@ -50,6 +58,14 @@ class OptOuts(Protocol):
 class UnknownReplyError(LookupError):
     def __init__(self, reply_id: UUID) -> None:
         super().__init__(f"no reply {reply_id}")
+        self.reply_id = reply_id
+
+
+class ReplyNotDueError(Exception):
+    """The reply is forwarded, being forwarded, or waiting after a failure."""
+
+    def __init__(self, reply_id: UUID) -> None:
+        super().__init__(f"reply {reply_id} is not due for forwarding")
         self.reply_id = reply_id
 
 
@@ -91,6 +107,12 @@ class Reply(Aggregate):
         target: str
         error: str
 
+    class ForwardingStarted(Aggregate.Event):
+        TOPIC = "portevoix.platform:Reply.ForwardingStarted"
+        channel: str
+        target: str
+        at: datetime
+
     @staticmethod
     def create_id(source: str, destination: str, received_at: datetime, text: str) -> UUID:
         return reply_id_for(source, destination, received_at, text)
@@ -101,8 +123,10 @@ class Reply(Aggregate):
         self.customer_id, self.source, self.destination = customer_id, source, destination
         self.text, self.received_at = text, received_at
         self.is_stop, self.is_start = is_stop, is_start
-        self.forwarded: str | None = None  # the channel it went out by
+        self.forwarded: str | None = None  # the channel it went out by ("none": nowhere)
         self.forwarding_error = ""
+        self.claimed_at: datetime | None = None  # a forwarding started and has not ended
+        self.failures = 0
 
     @classmethod
     def receive(cls, customer_id: UUID | None, inbound: results.Reply) -> Reply:
@@ -111,19 +135,41 @@ class Reply(Aggregate):
                    received_at=inbound.received_at, is_stop=is_stop(inbound.text),
                    is_start=is_start(inbound.text))
 
+    def may_forward(self, now: datetime) -> bool:
+        """Whether a forwarder may claim this reply at ``now`` (see the module docstring)."""
+        if self.forwarded is not None:
+            return False
+        if self.claimed_at is not None:
+            return now - self.claimed_at >= CLAIM_TIMEOUT
+        if self.failures:
+            pause = min(FIRST_RETRY * (1 << min(self.failures - 1, 16)), MAX_RETRY)
+            last_failure: datetime = self.modified_on  # the failure is the last event
+            return now - last_failure >= pause
+        return True
+
+    def claim(self, channel: str, target: str, now: datetime) -> None:
+        if not self.may_forward(now):
+            raise ReplyNotDueError(self.id)
+        self._forwarding_started(channel, target, now)
+
     def record_forwarded(self, channel: str, target: str, detail: str = "") -> None:
         self._forwarded(channel, target, detail)
 
     def record_failure(self, channel: str, target: str, error: str) -> None:
         self._forwarding_failed(channel, target, error[:500])
 
+    @event(ForwardingStarted)
+    def _forwarding_started(self, channel: str, target: str, at: datetime) -> None:
+        self.claimed_at = at
+
     @event(Forwarded)
     def _forwarded(self, channel: str, target: str, detail: str) -> None:
-        self.forwarded, self.forwarding_error = channel, ""
+        self.forwarded, self.forwarding_error, self.claimed_at = channel, "", None
 
     @event(ForwardingFailed)
     def _forwarding_failed(self, channel: str, target: str, error: str) -> None:
-        self.forwarding_error = error
+        self.forwarding_error, self.claimed_at = error, None
+        self.failures += 1
 
 
 class Inbox(Application[UUID]):
@@ -157,6 +203,17 @@ class Inbox(Application[UUID]):
         if found is None:
             raise UnknownReplyError(reply_id)
         return found
+
+    def claim(self, reply_id: UUID, channel: str, target: str, now: datetime) -> bool:
+        """Record that forwarding starts (write-ahead); False if the reply is not due or
+        another forwarder claimed it first."""
+        reply = self.reply(reply_id)
+        try:
+            reply.claim(channel, target, now)
+            self.save(reply)
+        except (ReplyNotDueError, IntegrityError):
+            return False
+        return True
 
     def record_forwarded(self, reply_id: UUID, channel: str, target: str,
                          detail: str = "") -> None:

@@ -78,6 +78,7 @@ class SendRequest:
     repeat_of: UUID | None = None  # a copy, re-send or repetition of this campaign
     first_at: datetime | None = None  # a recurring send's first occurrence
     callback_url: str = ""  # where status callbacks go; empty: the account's option
+    notify_email: str = ""  # where the send's notifications go; "": the contact address
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class Sending:
             "first_at": request.first_at or request.scheduled_at,
             "repeat_of": str(request.repeat_of) if request.repeat_of else "",
             "callback_url": request.callback_url or str(options.get("status_callback_url", "")),
+            "notify_email": request.notify_email,
         }
         campaign = Campaign.submit(campaign_id, request.customer_id, customer.reseller_id,
                                    settings, rows)
@@ -388,6 +390,7 @@ def _again(campaign: Campaign, scheduled_at: datetime | None, reference: str,
         reference=reference, channel=str(settings["channel"]),
         throttle=Throttle.from_dict(settings["throttle"]) if settings.get("throttle") else None,
         repeat_of=repeat_of, callback_url=str(settings.get("callback_url") or ""),
+        notify_email=str(settings.get("notify_email") or ""),
     )
 
 

@@ -1,13 +1,16 @@
 """Replies as rows for the portals, and whose a reply is (``reply_owner``, from the outbox).
 
-One row per reply (``Reply.Received``); forwarding sets ``forwarded`` (the channel) or
-``forwarding_error``. ``reply_owner`` is the look-up the inbox is given: the customer of the
-most recent message to the reply's source number from the address the reply was sent to.
+One row per reply (``Reply.Received``); forwarding sets ``forwarded`` (the channel, or
+``none`` when the customer forwards nothing) or ``forwarding_error``. ``unforwarded`` lists
+the replies the forwarding job takes up again. ``reply_owner`` is the look-up the inbox is
+given: the customer of the most recent message to the reply's source number from the address
+the reply was sent to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +20,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Index,
     MetaData,
     String,
     Table,
@@ -24,6 +28,7 @@ from sqlalchemy import (
     Uuid,
     insert,
     select,
+    text,
     update,
 )
 
@@ -45,8 +50,11 @@ replies = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("is_stop", Boolean, nullable=False),
     Column("is_start", Boolean, nullable=False),
-    Column("forwarded", String(8)),  # email, sms, url; None: not (yet)
+    Column("forwarded", String(8)),  # email, sms, url, none; None: not (yet)
     Column("forwarding_error", Text, nullable=False),
+    Index("ix_replies_unforwarded", "received_at",
+          sqlite_where=text("forwarded IS NULL AND customer_id IS NOT NULL"),
+          postgresql_where=text("forwarded IS NULL AND customer_id IS NOT NULL")),
 )
 
 handles = EventHandlers()
@@ -90,6 +98,17 @@ def customer_replies(engine: Engine, customer_id: UUID, limit: int = 50) -> list
     for row in rows:
         row["received_at"] = as_datetime(row["received_at"])  # SQLite gives them back naive
     return rows
+
+
+def unforwarded(engine: Engine, since: datetime, limit: int = 100) -> list[UUID]:
+    """Replies with a customer, received since ``since``, not forwarded (nor found to have
+    nowhere to go): crashed, failed, or still being forwarded. Oldest first."""
+    query = (select(replies.c.reply_id)
+             .where(replies.c.forwarded.is_(None), replies.c.customer_id.is_not(None),
+                    replies.c.received_at >= since)
+             .order_by(replies.c.received_at).limit(limit))
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
 
 
 def _variants(address: str) -> list[str]:

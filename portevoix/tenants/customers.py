@@ -61,7 +61,8 @@ class Customer(Aggregate):
         return customer_id_for(reseller_id, slug)
 
     # The options in force at registration are recorded, so a later change of the defaults
-    # in code never changes an existing customer on replay.
+    # in code never changes an existing customer on replay. An option added since the
+    # customer registered is not in its event: it takes today's default.
     @event(Registered)
     def __init__(
         self, reseller_id: UUID, slug: str, name: str, contact_email: str,
@@ -70,7 +71,7 @@ class Customer(Aggregate):
         self.reseller_id, self.slug, self.name = reseller_id, slug, name
         self.contact_email = contact_email
         self.default_country, self.timezone = default_country, timezone
-        self.options: dict[str, OptionValue] = options
+        self.options: dict[str, OptionValue] = {**default_options(), **options}
         self.domain_group_id: UUID | None = None
         self.status = ACTIVE
 

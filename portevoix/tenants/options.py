@@ -63,9 +63,16 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
         BOOL, True, "Move numbers an operator reports as bad to the 'bad numbers' group."),
     "confirmation_email": Option(BOOL, False, "E-mail when a send request is recorded."),
     "refusal_email": Option(BOOL, True, "E-mail the reason when a message cannot be sent."),
+    "completion_email": Option(BOOL, False, "E-mail when a deferred or bulk send has ended."),
     "delivery_email": Option(BOOL, False, "E-mail when a message reaches the handset."),
     "low_balance_threshold": Option(
         OPTIONAL_INT, None, "Alert when the available balance falls below this (ledger units)."),
+    "low_balance_channel": Option(
+        CHOICE, "email", "How the low-balance alert comes: by e-mail to the contact address, "
+        "by SMS to the alert number (charged like any send), or both.",
+        choices=("email", "sms", "email_and_sms")),
+    "low_balance_number": Option(
+        TEXT, "", "The mobile number low-balance alerts are sent to by SMS.", max_length=20),
     "daily_quota": Option(OPTIONAL_INT, None, "Most messages sent per day; none: no limit."),
     "proof_threshold": Option(
         INT, 500, "Campaigns to more recipients than this wait for approval after a proof."),
@@ -112,11 +119,17 @@ def validate_options(changes: Mapping[str, Any]) -> dict[str, OptionValue]:
 
 
 def check_consistency(options: Mapping[str, OptionValue]) -> None:
-    """Rules between options: forwarding replies needs somewhere to forward them to."""
+    """Rules between options: forwarding replies needs somewhere to forward them to, and
+    low-balance alerts by SMS a number to send them to."""
     forwarding, target = options["replies_forwarding"], options["replies_target"]
     if forwarding != "none" and not target:
         raise InvalidOptionValueError(
             "replies_target", target, f"where to forward replies by {forwarding}"
+        )
+    channel, number = options["low_balance_channel"], options["low_balance_number"]
+    if channel != "email" and not number:
+        raise InvalidOptionValueError(
+            "low_balance_number", number, "the mobile number low-balance alerts are sent to"
         )
 
 

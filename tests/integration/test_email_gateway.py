@@ -72,6 +72,7 @@ class Gateway:
     world: World
     server: EmailGatewayServer
     inbox: Inbox
+    inbox_port: int
 
     def mail(self, to: str, subject: str = "", body: str = "Bonjour, réunion à 18 h.",
              sender: str = ALICE, envelope_sender: str | None = None,
@@ -116,7 +117,7 @@ def gateway(database_url: str) -> Iterator[Gateway]:
             handler = EmailGateway(world.services.sending, tenancy, mail_out, domains,
                                    world.services.clock)
             with EmailGatewayServer(handler) as server:
-                yield Gateway(world, server, inbox)
+                yield Gateway(world, server, inbox, relay.port)
     finally:
         relay.stop()
 
@@ -152,6 +153,26 @@ def test_each_syntax_sends_the_text_and_confirms_by_mail(
     assert sorted(e.destination_addr for e in gateway.world.smsc.record) == [
         n.lstrip("+") for n in numbers]
     assert before - gateway.world.available() == len(numbers) * RETAIL_FR
+
+
+def test_a_request_by_mail_gets_its_later_notifications_at_the_sender_not_a_second_confirmation(
+        gateway: Gateway) -> None:
+    world = gateway.world
+    world.services.tenancy.change_options(world.customer, delivery_email=True,
+                                          completion_email=True)
+    world.services.mail_out = MailOut(RelaySettings("127.0.0.1", gateway.inbox_port,
+                                                    f"no-reply@{DOMAIN}"))
+    gateway.mail(f"sms.{PASSWORD}@{DOMAIN}", "0612345678-0612345679")
+    gateway.reply()  # the gateway's own confirmation
+
+    world.dispatch_until_done([gateway.campaign().id])
+    world.services.send_pending_notifications()
+
+    subjects = sorted(str(mail["Subject"]) for _, _, mail in gateway.inbox.mails)
+    assert [recipients for _, recipients, _ in gateway.inbox.mails] == [[ALICE]] * 4
+    assert [s.split(":")[0] for s in subjects] == [
+        "SMS delivered to +33612345678", "SMS delivered to +33612345679", "SMS recorded",
+        "SMS send ended"]
 
 
 def test_a_deferred_subject_records_the_send_for_that_time(gateway: Gateway) -> None:

@@ -195,12 +195,13 @@ def test_the_message_is_decoded_in_the_declared_charset(
     assert (body, campaign.settings["text"]) == ("80", text)
 
 
-def test_email_rep_is_kept_beside_the_reference(client: Client) -> None:
+def test_email_rep_is_where_the_campaign_notifies_and_the_reference_is_refaccuse(
+        client: Client) -> None:
     client.code(refaccuse="r1", email_rep="compta@mairie.example")
 
-    reference = "r1|email_rep=compta@mairie.example"
-    campaign = client.world.services.ledger.repository.get(_campaign_id(client.world, reference))
-    assert campaign.settings["reference"] == reference
+    campaign = client.world.services.ledger.repository.get(_campaign_id(client.world, "r1"))
+    assert campaign.settings["reference"] == "r1"
+    assert campaign.settings["notify_email"] == "compta@mairie.example"
 
 
 def test_x_forwarded_for_counts_only_when_the_proxy_is_trusted(unfunded: Client) -> None:

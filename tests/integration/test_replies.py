@@ -1,6 +1,7 @@
 """Replies over real parts on 127.0.0.1: the SMSC simulator delivers them to a bound
 dispatcher, the inbox records them, STOP blacklists, forwarding reaches a capturing SMTP
-server and an HTTP server; low-balance crossings are mailed once."""
+server and an HTTP server, and the forwarding job takes up a reply a crash or a relay
+failure left behind, once; low-balance crossings are mailed once."""
 
 from __future__ import annotations
 
@@ -11,22 +12,23 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from mail_relay import Mailbox, Relay
 from send_world import RETAIL_FR, World
 from sqlalchemy import select
 
 from portevoix.platform import codes
-from portevoix.platform.channels.email_gateway import FreePortController
 from portevoix.platform.channels.mail_out import MailOut, RelaySettings
 from portevoix.platform.forwarding import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify, webhook_secret
+from portevoix.platform.replies import FIRST_RETRY
 from portevoix.platform.sending import SendRefusedError, SendRequest
+from portevoix.platform.smpp import results
 from portevoix.platform.smpp.simulator import SimulatorConfig, SimulatorThread
+from portevoix.projections.journal import journal_page
 from portevoix.projections.replies import replies
 from portevoix.services import build_services
 from portevoix.settings import Settings
@@ -34,29 +36,6 @@ from portevoix.settings import Settings
 pytestmark = pytest.mark.timeout(180)
 
 NUMBER, SENDER, SECRET = "+33612345678", "SMSPlus", "test-platform-secret"
-
-
-@dataclass
-class Mailbox:
-    mails: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        assert isinstance(envelope.content, bytes)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        with self.lock:
-            self.mails.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout_s: float = 15) -> list[tuple[list[str], EmailMessage]]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.mails) >= count:
-                    return list(self.mails)
-            time.sleep(0.02)
-        raise TimeoutError(f"{len(self.mails)} mails, expected {count}")
 
 
 @dataclass
@@ -98,6 +77,7 @@ def a_hook_server(hooks: Hooks) -> Iterator[str]:
 class Replies:
     world: World
     mailbox: Mailbox
+    relay: Relay
 
     def send(self, text: str = "Réunion ce soir à 18 h.") -> int:
         result = self.world.services.sending.submit(
@@ -136,9 +116,7 @@ class Replies:
 
 @pytest.fixture
 def platform(database_url: str) -> Iterator[Replies]:
-    mailbox = Mailbox()
-    relay = FreePortController(mailbox, hostname="127.0.0.1", port=0)
-    relay.start()
+    relay = Relay().start()
     simulator = SimulatorThread(SimulatorConfig(accounts={"portevoix": "secret"})).start()
     mail_out = MailOut(RelaySettings("127.0.0.1", relay.port, "no-reply@portevoix.example"))
     services = build_services(Settings(database_url=database_url, secret_key=SECRET),
@@ -146,7 +124,7 @@ def platform(database_url: str) -> Iterator[Replies]:
     try:
         world = World(services, simulator)
         world.fund(100 * RETAIL_FR)
-        yield Replies(world, mailbox)
+        yield Replies(world, relay.mailbox, relay)
     finally:
         services.close()
         simulator.stop()
@@ -228,3 +206,82 @@ def test_a_low_balance_crossing_is_mailed_once(platform: Replies) -> None:
     [(recipients, mail)] = platform.mailbox.wait_for(1)
     assert recipients == ["sms@mairie.example"]
     assert mail["Subject"] == "Low balance"
+
+
+def _forward_by_email(platform: Replies) -> None:
+    platform.world.services.tenancy.change_options(
+        platform.world.customer, replies_forwarding="email",
+        replies_target="accueil@mairie.example")
+
+
+def test_a_reply_recorded_before_a_crash_is_forwarded_by_the_job_once(
+        platform: Replies) -> None:
+    services = platform.world.services
+    _forward_by_email(platform)
+    platform.send()
+    # The process recorded the reply and died before forwarding it.
+    services.inbox.receive(results.Reply(NUMBER, SENDER, "Je serai en retard",
+                                         datetime.now(UTC)))
+
+    first, again = services.forward_pending_replies(), services.forward_pending_replies()
+
+    [(recipients, mail)] = platform.mailbox.wait_for(1)
+    assert (first, again, recipients) == (1, 0, ["accueil@mairie.example"])
+    assert "Je serai en retard" in mail.get_content()
+    assert len(platform.mailbox.taken()) == 1
+
+
+def test_a_reply_the_relay_could_not_take_is_forwarded_on_a_later_run_once(
+        platform: Replies) -> None:
+    services = platform.world.services
+    _forward_by_email(platform)
+    platform.send()
+    platform.relay.stop()
+
+    [row] = platform.reply("Merci")  # forwarded at once: the relay is down
+    assert services.inbox is not None
+    deadline = time.monotonic() + 15
+    while (not services.inbox.reply(row["reply_id"]).failures
+           and time.monotonic() < deadline):
+        time.sleep(0.05)  # the worker thread is still trying
+    platform.relay.start()
+    too_soon = services.forward_pending_replies()
+    assert services.forwarding is not None
+    services.forwarding.clock = lambda: time.time() + FIRST_RETRY.total_seconds() + 1
+    later, again = services.forward_pending_replies(), services.forward_pending_replies()
+
+    assert services.inbox.reply(row["reply_id"]).forwarding_error == ""  # settled
+    assert (too_soon, later, again) == (0, 1, 0)
+    [(_, mail)] = platform.mailbox.wait_for(1)
+    assert "Merci" in mail.get_content()
+    services.catch_up()
+    with services.engine.connect() as conn:
+        [forwarded] = conn.execute(select(replies.c.forwarded)).scalars()
+    assert forwarded == "email"
+
+
+def test_a_reply_forwarded_by_sms_is_a_charged_send_of_the_replies_channel(
+        platform: Replies) -> None:
+    services, world = platform.world.services, platform.world
+    services.tenancy.change_options(world.customer, replies_forwarding="sms",
+                                    replies_target="+33699999999", confirmation_email=True)
+    platform.send()
+    before = world.available()
+
+    [row] = platform.reply("Rappelez-moi")
+    assert services.inbox is not None
+    deadline = time.monotonic() + 15
+    while services.inbox.reply(row["reply_id"]).forwarded is None:
+        assert time.monotonic() < deadline, "the reply was not forwarded"
+        time.sleep(0.05)
+    services.catch_up()
+    services.send_pending_notifications()
+
+    [entry] = [e for e in journal_page(services.engine, world.customer)[0]
+               if e.reference == f"reply:{row['reply_id']}"]
+    assert (entry.channel, entry.recipients) == ("replies", 1)
+    assert before - world.available() == RETAIL_FR
+    # The customer's own send is confirmed; the platform's send of the reply is not.
+    [(_, mail)] = platform.mailbox.taken()
+    assert mail["Subject"].startswith("SMS send recorded")
+    assert str(entry.campaign_id) not in mail.get_content()

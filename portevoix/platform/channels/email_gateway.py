@@ -5,7 +5,10 @@ neither the platform's nor a reseller's, 250 once the mail was processed (451 if
 failed for a reason worth retrying; the Message-ID is the campaign's reference, so a retried
 mail is the same campaign). The outcome goes back by e-mail to the envelope sender: a mail that
 cannot be read or authenticated always gets an error reply; a refused send gets one if the
-account's ``refusal_email`` option is on, a recorded one if ``confirmation_email`` is.
+account's ``refusal_email`` option is on, a recorded one if ``confirmation_email`` is. The
+notifications that come later (the end of a deferred or bulk send, deliveries, messages that
+could not be delivered: ``platform/notifications.py``) go to the same sender: it is the
+campaign's ``notify_email``.
 
 Who sends: the From address must be the envelope sender and a user of a customer account,
 and the password in the mail authenticates that user (000 §2: "votre adresse émettrice est
@@ -150,7 +153,7 @@ class EmailGateway:
         try:
             # No Message-ID: no reference, so two such mails are two campaigns.
             reference = message_id + reference_suffix if message_id else ""
-            result = self._submit(customer_id, request, reference)
+            result = self._submit(customer_id, request, reference, mail_from)
         except SendRefusedError as refused:
             if not options.get("refusal_email", True):
                 return None
@@ -170,7 +173,8 @@ class EmailGateway:
                                    f"{sender} may not send messages for a customer account")
         return user.tenant_id
 
-    def _submit(self, customer_id: UUID, request: MailSend, reference: str) -> SubmitResult:
+    def _submit(self, customer_id: UUID, request: MailSend, reference: str,
+                notify_email: str) -> SubmitResult:
         numbers = list(request.numbers)
         if request.group is not None:
             members = self.groups(customer_id, request.group)
@@ -187,7 +191,7 @@ class EmailGateway:
                 raise SendRefusedError(codes.INVALID_DEFERRED_FORMAT, str(error)) from error
         return self.sending.submit(SendRequest(
             customer_id, text=request.text, numbers=numbers, scheduled_at=scheduled_at,
-            channel="email", reference=reference))
+            channel="email", reference=reference, notify_email=notify_email))
 
 
 class FreePortController(Controller):

@@ -5,18 +5,28 @@ Parameters (query string on GET, form body on POST): ``user`` or ``email`` (the 
 e-mail), ``cleAPI`` or ``pass`` (an API key secret or the user's password), ``numero`` (one
 number, several joined by ``-``, or a contact group's name), ``message``, ``diff``
 (``hhmmjjmmaaaa``; a trailing ``s`` cancels), ``test``, ``sender``, ``refaccuse`` (the
-client's reference), ``email_rep`` (a confirmation address) and ``charset``; ours:
-``kind=marketing``. The answer is one result code of ``codes`` alone, ``text/plain``, with
-HTTP 200 as the seeds' services do. ``docs/http-php.md`` documents every code.
+client's reference), ``email_rep`` (where the send's notification e-mails go) and
+``charset``; ours: ``kind=marketing``. The answer is one result code of ``codes`` alone,
+``text/plain``, with HTTP 200 as the seeds' services do. ``docs/http-php.md`` documents every
+code.
+
+``email_rep`` becomes the campaign's ``notify_email``: its confirmation, completion and
+delivery mails go there rather than to the account's contact address, each if its option is
+on (``platform/notifications.py``). A refusal after the account is authenticated (the whole
+request, or some of its numbers) is queued for mailing there if ``refusal_email`` is on; the
+answer does not wait for the mail. A request that does not authenticate, or that the
+account's access rules refuse (suspended: 82, IP allow-list: 96), is never mailed about:
+anyone could otherwise have the platform mail any address.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import parse_qsl
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
@@ -25,12 +35,13 @@ from portevoix.platform import codes
 from portevoix.platform.campaigns import AWAITING_APPROVAL, SCHEDULED, TRANSACTIONAL
 from portevoix.platform.channels.compat_dates import DeferredFormatError, parse_deferred
 from portevoix.platform.channels.credentials import customer_for
-from portevoix.platform.sending import SendRefusedError, SendRequest
+from portevoix.platform.sending import RecipientRefusal, SendRefusedError, SendRequest
 from portevoix.projections.journal import journal_page
 from portevoix.services import Services
 from portevoix.tenants.errors import InvalidCredentialsError
 
 bp = Blueprint("http_php", __name__)
+log = logging.getLogger(__name__)
 
 # The two codes only this interface gives (000 §4): its login or secret parameter is empty.
 
@@ -41,7 +52,9 @@ CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "iso-8859-1",
             "latin-1": "iso-8859-1", "latin1": "iso-8859-1", "iso8859-1": "iso-8859-1"}
 # A number as pasted: digits, "+", spaces, dots, brackets; anything else names a group.
 _NUMBER = re.compile(r"[+0-9][0-9 .()/]*")
-REFERENCE_MAX, EMAIL_REP_MAX = 100, 90  # the journal keeps 200 characters of a reference
+REFERENCE_MAX, EMAIL_REP_MAX = 100, 254  # an address has at most 254 characters (RFC 5321)
+# Refusals by the account's access rules (suspended, IP allow-list) have no side effect.
+UNMAILED = frozenset({codes.BAD_CREDENTIALS, codes.IP_NOT_ALLOWED})
 
 
 class GroupEmptyError(Exception):
@@ -78,6 +91,20 @@ def answer(services: Services, params: Mapping[str, str], ip: str | None) -> int
     if not secret.strip():
         return codes.EMPTY_PASS
     customer_id = customer_for(services, login.strip(), secret.strip())
+    email_rep = params.get("email_rep", "").strip()[:EMAIL_REP_MAX]
+    refaccuse = params.get("refaccuse", "").strip()[:REFERENCE_MAX]
+    try:
+        return send(services, customer_id, params, ip, email_rep, refaccuse)
+    except (SendRefusedError, DeferredFormatError, GroupEmptyError) as error:
+        code, detail = refusal(error)
+        if email_rep and code not in UNMAILED:
+            notify_refusal(services, customer_id, email_rep,
+                           {"reference": refaccuse, "code": code, "detail": detail})
+        raise
+
+
+def send(services: Services, customer_id: UUID, params: Mapping[str, str], ip: str | None,
+         email_rep: str, refaccuse: str) -> int:
     timezone = services.tenancy.customer(customer_id, recent=True).timezone
     diff = params.get("diff", "").strip()
     now = services.clock()
@@ -88,9 +115,34 @@ def answer(services: Services, params: Mapping[str, str], ip: str | None) -> int
         customer_id, text=params.get("message", ""), numbers=numbers(params.get("numero", "")),
         sender=params.get("sender") or None, kind=params.get("kind") or TRANSACTIONAL,
         scheduled_at=deferred.at if deferred else None, test="test" in params,
-        reference=reference(params.get("refaccuse", ""), params.get("email_rep", "")),
-        client_ip=ip, channel="http.php"))
+        reference=refaccuse, client_ip=ip, channel="http.php", notify_email=email_rep))
+    if email_rep and result.refused:
+        notify_refusal(services, customer_id, email_rep,
+                       {"reference": refaccuse, "refused": refused(result.refused)},
+                       result.campaign_id)
     return result.code
+
+
+def refusal(error: Exception) -> tuple[int, str]:
+    """The code and the reason of a refused request."""
+    if isinstance(error, SendRefusedError):
+        return error.code, error.detail
+    if isinstance(error, DeferredFormatError):
+        return error.code, str(error)
+    return codes.EMPTY_GROUP, f"the contact group {error} is empty or unknown"
+
+
+def refused(refusals: Sequence[RecipientRefusal]) -> list[list[object]]:
+    return [[r.number, r.code, r.detail] for r in refusals]
+
+
+def notify_refusal(services: Services, customer_id: UUID, address: str,
+                   facts: dict[str, object], campaign_id: UUID | None = None) -> None:
+    """Queue the refusal mail; a failure to queue it never changes the answer."""
+    try:
+        services.queue_refusal(customer_id, address, facts, campaign_id)
+    except Exception:
+        log.exception("the refusal mail to %s could not be queued", address)
 
 
 def numbers(numero: str) -> list[str]:
@@ -99,19 +151,6 @@ def numbers(numero: str) -> list[str]:
     if any(_NUMBER.fullmatch(part) is None for part in parts):
         raise GroupEmptyError(numero)
     return parts
-
-
-def reference(refaccuse: str, email_rep: str) -> str:
-    """The campaign reference: the client's ``refaccuse``, with the confirmation address
-    kept beside it (``<refaccuse>|email_rep=<address>``) until confirmations are e-mailed.
-
-    A reference makes the campaign id, so a request with ``email_rep`` but no ``refaccuse``
-    gets a fresh random one: it must not turn into the same campaign as the next request.
-    """
-    refaccuse, email_rep = refaccuse.strip()[:REFERENCE_MAX], email_rep.strip()[:EMAIL_REP_MAX]
-    if not email_rep:
-        return refaccuse
-    return f"{refaccuse or 'http-' + uuid4().hex}|email_rep={email_rep}"
 
 
 def cancel_deferred(services: Services, customer_id: UUID, at: datetime) -> int:

@@ -85,6 +85,9 @@ def test_valid_option_values_are_accepted_and_normalised(changes, expected):
         ("replies_forwarding", "fax"),
         ("non_gsm_policy", "UCS2"),
         ("delivery_policy", "exactly_once"),
+        ("completion_email", "on"),
+        ("low_balance_channel", "fax"),
+        ("low_balance_number", "0" * 21),
         ("default_sender", "x" * 17),
         ("default_sender", None),
         ("ip_allow_list", "10.0.0.0/8"),
@@ -171,6 +174,42 @@ def test_forwarding_replies_with_a_target_is_accepted(world):
 
     options = world.tenancy.customer(customer_id).options
     assert options["replies_target"] == "https://crm.example.com/sms"
+
+
+@pytest.mark.parametrize("channel", ["sms", "email_and_sms"])
+def test_low_balance_alerts_by_sms_need_a_number(world, channel):
+    customer_id = world.a_customer(world.a_reseller())
+
+    with pytest.raises(InvalidOptionValueError) as refused:
+        world.tenancy.change_options(customer_id, low_balance_channel=channel)
+
+    assert refused.value.name == "low_balance_number"
+
+
+def test_low_balance_alerts_by_sms_with_a_number_are_accepted(world):
+    customer_id = world.a_customer(world.a_reseller())
+
+    world.tenancy.change_options(customer_id, low_balance_channel="email_and_sms",
+                                 low_balance_number=" 06 12 34 56 78 ")
+
+    options = world.tenancy.customer(customer_id).options
+    assert (options["low_balance_channel"], options["low_balance_number"]) == (
+        "email_and_sms", "06 12 34 56 78")
+
+
+def test_an_option_added_after_a_customer_registered_has_its_default_and_can_be_set(world):
+    customer_id = world.a_customer(world.a_reseller())
+    registered = world.tenancy.customer(customer_id)
+    del registered.options["completion_email"]  # as an event recorded before the option
+    stored = dict(registered.options)
+
+    replayed = Customer(reseller_id=registered.reseller_id, slug="old", name="Old",
+                        contact_email="old@example.com", default_country="FR",
+                        timezone="Europe/Paris", options=stored)
+    changed = replayed.change_options(completion_email=True)
+
+    assert "completion_email" not in stored
+    assert changed == {"completion_email": True}
 
 
 def test_a_low_balance_threshold_is_set_on_the_customers_wallet(world):
