@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Engine, String, any_, func, literal, select
+from sqlalchemy import ARRAY, Engine, String, any_, bindparam, func, select
 
 from portevoix.projections.outbox import CANCELLED, REJECTED, TEST, messages
 from portevoix.projections.paging import as_datetime
@@ -103,19 +103,17 @@ class SentHistory:
         customers = sorted({lookup.customer_id for lookup in lookups})
         numbers = sorted({number for lookup in lookups for number, _ in lookup.wanted})
         since = min(lookup.since for lookup in lookups)
-        where = (messages.c.customer_id.in_(customers), messages.c.created_at >= since,
-                 messages.c.status.not_in(_NOT_SENT))
-        columns = (messages.c.customer_id, messages.c.e164, messages.c.text,
-                   messages.c.created_at)
         rows: list[tuple[UUID, str, str, datetime]] = []
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":  # one round trip, the numbers as an array
-                batches = [messages.c.e164 == any_(literal(numbers, ARRAY(String)))]
+                chunks = [numbers]
             else:
-                batches = [messages.c.e164.in_(numbers[first:first + _IN_CHUNK])
-                           for first in range(0, len(numbers), _IN_CHUNK)]
-            for among in batches:
-                rows.extend(conn.execute(select(*columns).where(*where, among)).tuples())
+                chunks = [numbers[first:first + _IN_CHUNK]
+                          for first in range(0, len(numbers), _IN_CHUNK)]
+            statement = _SENT_TO_PG if conn.dialect.name == "postgresql" else _SENT_TO
+            for chunk in chunks:
+                rows.extend(conn.execute(statement, {
+                    "customers": customers, "numbers": chunk, "since": since}).tuples())
         return [{(number, text) for customer, number, text, at in rows
                  if customer == lookup.customer_id and (number, text) in lookup.wanted
                  and _after(at, lookup.since)} for lookup in lookups]
@@ -129,6 +127,17 @@ class SentHistory:
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+
+_SENT_COLUMNS = (messages.c.customer_id, messages.c.e164, messages.c.text,
+                 messages.c.created_at)
+_RECENT = (messages.c.customer_id.in_(bindparam("customers", expanding=True)),
+           messages.c.created_at >= bindparam("since"), messages.c.status.not_in(_NOT_SENT))
+# Built once: the same statement shape whatever the lookups, so it is compiled once.
+_SENT_TO_PG = select(*_SENT_COLUMNS).where(
+    *_RECENT, messages.c.e164 == any_(bindparam("numbers", type_=ARRAY(String))))
+_SENT_TO = select(*_SENT_COLUMNS).where(
+    *_RECENT, messages.c.e164.in_(bindparam("numbers", expanding=True)))
 
 
 def _after(at: datetime, since: datetime) -> bool:

@@ -58,8 +58,8 @@ class Directory(RecentReads, Application[UUID]):
     def domain_group(self, group_id: UUID) -> DomainGroup:
         return self._get(group_id, DomainGroup, UnknownDomainGroupError)
 
-    def user(self, user_id: UUID) -> User:
-        return self._get(user_id, User, UnknownUserError)
+    def user(self, user_id: UUID, *, recent: bool = False) -> User:
+        return self._get(user_id, User, UnknownUserError, recent)
 
     def api_key(self, key_id: UUID) -> ApiKey:
         return self._get(key_id, ApiKey, UnknownApiKeyError)

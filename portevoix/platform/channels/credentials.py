@@ -77,7 +77,7 @@ def customer_key(services: Parts, secret: str) -> ApiKey:
 
 
 def _user(tenancy: Tenancy, login: str) -> User:
-    user = tenancy.user(user_id_for(login))
+    user = tenancy.user(user_id_for(login), recent=True)
     if user.tenant_kind != CUSTOMER or not user.active:
         raise InvalidCredentialsError()
     return user
