@@ -65,4 +65,5 @@ class RecentReads:
             with self._recent_lock:
                 for obj in objs:
                     saved_id = getattr(obj, "originator_id", None) or getattr(obj, "id", None)
-                    self._recent.pop(saved_id, None)
+                    if isinstance(saved_id, UUID):
+                        self._recent.pop(saved_id, None)

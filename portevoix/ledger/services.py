@@ -361,7 +361,7 @@ class Ledger(Application[UUID]):
             changed = self.recorder.select_notifications(
                 start=seen + 1, limit=head - seen, stop=head)
             for notification in changed:
-                self._forget(notification.originator_id)
+                self._forget(UUID(str(notification.originator_id)))
         self._seen_head = head
 
     def _run(self, command: Callable[[Work], T], optimistic: bool) -> T:

@@ -42,7 +42,8 @@ class LedgerWriter:
 
     def __init__(self, ledger: Ledger, max_batch: int = 500) -> None:
         self.ledger, self.max_batch = ledger, max_batch
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Command, Future[Any]] | object] = (
+            queue.SimpleQueue())
         self._thread = threading.Thread(target=self._loop, name="ledger-writer", daemon=True)
         self._stopped = threading.Event()
         self.batches = 0
@@ -108,8 +109,8 @@ class LedgerWriter:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if item is not _STOP:
-                _, future = item  # type: ignore[misc]
+            if isinstance(item, tuple):
+                future: Future[Any] = item[1]
                 future.set_exception(WriterStoppedError("the ledger writer is stopped"))
 
     def _commit(self, batch: list[tuple[Command, Future[Any]]]) -> None:
