@@ -74,7 +74,6 @@ class Services:
     inbox: Inbox | None = None
     forwarding: Forwarding | None = None
     mail_out: Mailer | None = None
-    history: SentHistory | None = None
     callback_log: CallbackLog | None = None
     callbacks: CallbackDelivery | None = None
     notifications: NotificationsTable | None = None
@@ -91,8 +90,8 @@ class Services:
         commits through one writer (the web app does: many requests at once)."""
         if self.sending.writer is None:
             self.sending.writer = LedgerWriter(self.ledger).start()
-            if self.history is not None:
-                self.history.start_batching()
+            if isinstance(self.sending.history, SentHistory):
+                self.sending.history.start_batching()
 
     def catch_up(self) -> int:
         """Bring every projection up to date with its log; returns the events applied."""
@@ -261,8 +260,8 @@ class Services:
         self._stopping.set()
         if self.sending.writer is not None:
             self.sending.writer.stop()
-        if self.history is not None:
-            self.history.stop_batching()
+        if isinstance(self.sending.history, SentHistory):
+            self.sending.history.stop_batching()
         for thread in (self._follower, self._jobs_thread):
             if thread is not None:
                 thread.join(timeout=5)
@@ -338,7 +337,6 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
     services.forwarding = Forwarding(
         inbox, lambda customer_id: tenancy.customer(customer_id).options, mail_out,
         services.send_sms, settings.secret_key)
-    services.history = history
     services.callback_log = callback_log
     services.callbacks = CallbackDelivery(callback_log, settings.secret_key, clock)
     services.jobs.extend([

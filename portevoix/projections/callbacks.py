@@ -22,7 +22,7 @@ delivery; the log recognises them by event id and does not deliver them twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -138,7 +138,7 @@ class _Page:
             self.campaigns[header["campaign_id"]] = header
         wanted = [message_id(e.originator_id, i) for e in events
                   if isinstance(e, Campaign.Event) and e.originator_id in self.campaigns
-                  and e.originator_id not in submitted for i in _indexes(e)]
+                  and e.originator_id not in submitted for i in outbox.message_indexes(e)]
         columns = [messages.c.campaign_id, messages.c.e164, messages.c.status]
         for row in select_rows(self.conn, messages.c.message_id, list(dict.fromkeys(wanted)),
                                columns):
@@ -224,14 +224,6 @@ class _Page:
             self.conn.execute(insert(events).from_select(names, chosen))
         self.conn.execute(update(messages).where(m.campaign_id == campaign_id,
                                                  m.status.in_(sources)).values(status=status))
-
-
-def _indexes(event: Any) -> Iterable[int]:
-    if isinstance(event, Campaign.Dispatched):
-        return (result[0] for result in event.results)
-    if isinstance(event, Campaign.ReceiptsRecorded):
-        return (item[0] for item in event.items)
-    return getattr(event, "indexes", ())
 
 
 handles = EventHandlers()

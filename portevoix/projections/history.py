@@ -13,18 +13,17 @@ them each time.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import ARRAY, Engine, String, any_, bindparam, func, select
 
+from portevoix.batches import Batches
 from portevoix.projections.outbox import CANCELLED, REJECTED, TEST, messages
 from portevoix.projections.paging import as_datetime
 
@@ -40,7 +39,7 @@ class SentHistory:
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.engine, self.catch_up, self.monotonic = engine, catch_up, monotonic
         self._caught_up_once = False
-        self._batcher: _Batcher | None = None
+        self._batcher: Batches[_Lookup, set[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
         self._recent: deque[tuple[float, tuple[UUID, str, str]]] = deque()
         self._recent_keys: Counter[tuple[UUID, str, str]] = Counter()
@@ -79,7 +78,7 @@ class SentHistory:
         """Look up the pairs of small sends from many threads together: one query a batch
         (what arrived while the previous one ran), not one a send."""
         if self._batcher is None:
-            self._batcher = _Batcher(self._query)
+            self._batcher = Batches(self._query, "sent-history", max_batch=200)
 
     def stop_batching(self) -> None:
         if self._batcher is not None:
@@ -95,7 +94,7 @@ class SentHistory:
         lookup = _Lookup(customer_id, since, wanted)
         batcher = self._batcher
         if batcher is not None and len(wanted) <= BATCHED_AT_MOST:
-            return found | batcher.look_up(lookup)
+            return found | batcher.submit(lookup).result(timeout=30)
         return found | self._query([lookup])[0]
 
     def _query(self, lookups: Sequence[_Lookup]) -> list[set[tuple[str, str]]]:
@@ -150,48 +149,3 @@ class _Lookup:
     customer_id: UUID
     since: datetime
     wanted: set[tuple[str, str]]
-
-
-class _Batcher:
-    """One thread running ``query`` for the lookups queued while its previous query ran."""
-
-    def __init__(self, query: Callable[[Sequence[_Lookup]], list[set[tuple[str, str]]]],
-                 max_batch: int = 200) -> None:
-        self.query, self.max_batch = query, max_batch
-        self._queue: queue.SimpleQueue[tuple[_Lookup, Future[set[tuple[str, str]]]] | None] = (
-            queue.SimpleQueue())
-        self._thread = threading.Thread(target=self._loop, name="sent-history", daemon=True)
-        self._thread.start()
-
-    def look_up(self, lookup: _Lookup, timeout_s: float = 30.0) -> set[tuple[str, str]]:
-        future: Future[set[tuple[str, str]]] = Future()
-        self._queue.put((lookup, future))
-        return future.result(timeout=timeout_s)
-
-    def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            while len(batch) < self.max_batch:
-                try:
-                    following = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if following is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(following)
-            try:
-                found = self.query([lookup for lookup, _ in batch])
-            except Exception as error:  # the store failed: every caller hears of it
-                for _, future in batch:
-                    future.set_exception(error)
-                continue
-            for (_, future), pairs in zip(batch, found, strict=True):
-                future.set_result(pairs)

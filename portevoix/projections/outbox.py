@@ -200,7 +200,7 @@ class _Page:
                             | Campaign.Cancelled):
                 headers.add(e.originator_id)
             else:
-                wanted.extend(message_id(e.originator_id, i) for i in _indexes(e))
+                wanted.extend(message_id(e.originator_id, i) for i in message_indexes(e))
         for header in select_rows(self.conn, campaigns.c.campaign_id, list(headers)):
             self.campaigns[header["campaign_id"]] = header
         columns = [messages.c.campaign_id, *(messages.c[name] for name in MUTABLE)]
@@ -251,7 +251,8 @@ class _Page:
         update_rows(conn, messages, [self.loaded[key] for key in self.changed], MUTABLE)
 
 
-def _indexes(event: Any) -> Iterable[int]:
+def message_indexes(event: Any) -> Iterable[int]:
+    """The indexes of the messages a campaign event changes."""
     if isinstance(event, Campaign.Dispatched):
         return (result[0] for result in event.results)
     if isinstance(event, Campaign.ReceiptsRecorded):
