@@ -1,0 +1,1 @@
+"""Address books, imports, personalisation and exports (issue 7)."""
