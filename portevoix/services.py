@@ -8,16 +8,25 @@ does.
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine
 
+from portevoix.contacts.books import AddressBooks
+from portevoix.contacts.directory import ContactDirectory
+from portevoix.contacts.import_sessions import ImportSessions
+from portevoix.contacts.importing import ServicesImportStore
+from portevoix.contacts.imports import ContactImports
+from portevoix.contacts.list_sends import group_numbers
+from portevoix.contacts.sealing import Sealer
 from portevoix.ledger.services import Ledger
 from portevoix.ledger.writer import LedgerWriter
 from portevoix.platform import alerts
@@ -39,6 +48,7 @@ from portevoix.projections.balances import Balances
 from portevoix.projections.blacklists import BlacklistEntries
 from portevoix.projections.callback_log import CallbackLog
 from portevoix.projections.callbacks import StatusCallbacks
+from portevoix.projections.contacts import BadNumbers, ContactBook
 from portevoix.projections.history import SentHistory
 from portevoix.projections.journal import Journal, due_campaigns
 from portevoix.projections.notifications import Notifications, NotificationsTable
@@ -77,6 +87,9 @@ class Services:
     callback_log: CallbackLog | None = None
     callbacks: CallbackDelivery | None = None
     notifications: NotificationsTable | None = None
+    address_books: AddressBooks | None = None
+    contacts: ContactDirectory | None = None
+    imports: ContactImports | None = None
     _replies: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replies"), repr=False)
     # Background work done in one process (``start_jobs``): (name, run once → items done).
@@ -84,6 +97,11 @@ class Services:
     _follower: threading.Thread | None = field(default=None, repr=False)
     _jobs_thread: threading.Thread | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def group_numbers(self, customer_id: UUID, name: str) -> list[str]:
+        """The numbers of the customer's list called ``name`` (the compatible interfaces'
+        contact groups); none if there is no such list."""
+        return [] if self.contacts is None else group_numbers(self.contacts, customer_id, name)
 
     def start_group_commit(self) -> None:
         """Save the campaigns that threads of this process submit together, in group
@@ -268,15 +286,29 @@ class Services:
         self._replies.shutdown(wait=True)
         if self.callbacks is not None:
             self.callbacks.close()
+        if self.imports is not None:
+            self.imports.close()
         for app in (self.ledger, self.tenancy, self.pricing, self.routing, self.senders,
-                    self.blacklists, *([self.inbox] if self.inbox is not None else [])):
+                    self.blacklists, *([self.inbox] if self.inbox is not None else []),
+                    *([self.address_books] if self.address_books is not None else [])):
             app.close()
         self.engine.dispose()
 
 
 _SEND_VIEWS = frozenset({Outbox.name, Journal.name})
+_BAD_NUMBER_VIEWS = frozenset({Outbox.name, BadNumbers.name})  # in this order in ``runners``
 # The channel of the platform's own sends, by their reference's prefix.
 _OWN_CHANNELS = {"reply": "replies", "alert": "alerts"}
+
+
+def _uploads_dir(settings: Settings, storage: Storage) -> Path:
+    """Where uploaded contact files wait for their commit: the setting, else beside an
+    SQLite database, else the temporary directory."""
+    if settings.uploads_dir:
+        return Path(settings.uploads_dir)
+    if storage.kind == "sqlite":
+        return storage.sqlite_path.parent / "uploads"
+    return Path(tempfile.gettempdir()) / "portevoix-uploads"
 
 
 def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
@@ -321,6 +353,16 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
             ProjectionRunner(ledger, StatusCallbacks(), engine),
             ProjectionRunner(ledger, Notifications(options, clock), engine),
         ]
+        sealer = Sealer(engine)
+        directory = ContactDirectory(  # the runner needs the app, which needs this
+            engine, lambda: contacts_runner.catch_up(), blacklists.blocked)  # noqa: PLW0108
+        address_books = AddressBooks(sealer, directory,
+                                     env=storage.event_store_env("contacts", 100))
+        contacts_runner = ProjectionRunner(address_books, ContactBook(sealer), engine)
+        runners += [contacts_runner, ProjectionRunner(ledger, BadNumbers(), engine)]
+        directory.catch_up_sends = lambda: [
+            r.catch_up() for r in runners if r.projection.name in _BAD_NUMBER_VIEWS]
+        sealer.create_table()
         for runner in runners:
             runner.create_tables()
         callback_log = CallbackLog(engine)
@@ -338,6 +380,10 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
         inbox, lambda customer_id: tenancy.customer(customer_id).options, mail_out,
         services.send_sms, settings.secret_key)
     services.callback_log = callback_log
+    services.address_books, services.contacts = address_books, directory
+    sessions = ImportSessions(engine, _uploads_dir(settings, storage))
+    sessions.create_tables()
+    services.imports = ContactImports(sessions, ServicesImportStore(services), clock)
     services.callbacks = CallbackDelivery(callback_log, settings.secret_key, clock)
     services.jobs.extend([
         ("low-balance alerts", services.send_pending_alerts),

@@ -34,6 +34,7 @@ class Settings:
     follow_projections: bool = True
     smtp_relay: str = ""
     mail_from: str = "no-reply@localhost"
+    uploads_dir: str = ""  # contact files between dry run and commit; "": see services.py
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,4 +50,5 @@ class Settings:
             not in ("0", "false", "no"),
             smtp_relay=env.get("PORTEVOIX_SMTP_RELAY", "").strip(),
             mail_from=env.get("PORTEVOIX_MAIL_FROM", "").strip() or "no-reply@localhost",
+            uploads_dir=env.get("PORTEVOIX_UPLOADS_DIR", "").strip(),
         )
