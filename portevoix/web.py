@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Flask
 
 from portevoix import status
-from portevoix.platform.channels import http_php, json_api, json_callbacks, url2sms
+from portevoix.platform.channels import (
+    http_php,
+    json_api,
+    json_callbacks,
+    json_contacts,
+    url2sms,
+)
 from portevoix.services import Services, build_services
 from portevoix.settings import Settings
 
@@ -33,4 +39,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(url2sms.bp)
     app.register_blueprint(json_api.bp)
     app.register_blueprint(json_callbacks.bp)
+    app.register_blueprint(json_contacts.bp)
     return app

@@ -70,7 +70,8 @@ def email_gateway(context: Context, host: str, port: int, domains: tuple[str, ..
     platform_domains = {domain.lower() for domain in domains}
     resellers = _Cached(lambda: reseller_domains(services), DOMAINS_TTL_S)
     gateway = EmailGateway(services.sending, services.tenancy, MailOut(relay_settings),
-                           lambda: platform_domains | resellers(), services.clock)
+                           lambda: platform_domains | resellers(), services.clock,
+                           groups=services.group_numbers)
     server = EmailGatewayServer(gateway, host, port, server_hostname=domains[0])
     stopping = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):

@@ -22,11 +22,11 @@ from portevoix.tenants.secrets import (
 )
 from portevoix.tenants.users import User
 
-API_SCOPES = ("send", "read", "balance", "admin")
+API_SCOPES = ("send", "read", "balance", "contacts", "admin")
 # The user action each scope needs: a key never does more than its user may.
 SCOPE_ACTIONS = {
     "send": "send_messages", "read": "view_history", "balance": "view_balances",
-    "admin": "manage_api_keys",
+    "contacts": "manage_contacts", "admin": "manage_api_keys",
 }
 
 

@@ -26,13 +26,14 @@ ACTIONS = (
     "send_messages", "view_history", "view_balances", "view_statements",
     "confirm_payments", "transfer_credit", "manage_users", "manage_api_keys",
     "manage_options", "manage_sender_ids", "manage_branding", "manage_customers",
+    "manage_contacts",
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
     OWNER: frozenset(ACTIONS),
     ADMIN: frozenset(ACTIONS),
     FINANCE: frozenset({"view_balances", "view_statements", "confirm_payments",
                         "transfer_credit"}),
-    SENDER: frozenset({"send_messages", "view_history"}),
+    SENDER: frozenset({"send_messages", "view_history", "manage_contacts"}),
 }
 
 

@@ -67,7 +67,7 @@ def keys_of(world: World, customer: UUID | None = None, login: str = LOGIN) -> d
     """A key of each scope ("all" has every one) for ``customer`` (the world's by default)."""
     tenancy, customer = world.services.tenancy, customer or world.customer
     user_id = tenancy.create_user(customer, login, "API", "owner", PASSWORD)
-    scopes = {"all": ["send", "read", "balance"], "send": ["send"], "read": ["read"],
-              "balance": ["balance"]}
+    scopes = {"all": ["send", "read", "balance", "contacts"], "send": ["send"],
+              "read": ["read"], "balance": ["balance"], "contacts": ["contacts"]}
     return {name: tenancy.create_api_key(customer, user_id, name, granted)[1]
             for name, granted in scopes.items()}

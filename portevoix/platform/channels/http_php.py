@@ -31,6 +31,7 @@ from uuid import UUID
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
+from portevoix.contacts.list_sends import group_numbers
 from portevoix.platform import codes
 from portevoix.platform.campaigns import AWAITING_APPROVAL, SCHEDULED, TRANSACTIONAL
 from portevoix.platform.channels.compat_dates import DeferredFormatError, parse_deferred
@@ -58,7 +59,7 @@ UNMAILED = frozenset({codes.BAD_CREDENTIALS, codes.IP_NOT_ALLOWED})
 
 
 class GroupEmptyError(Exception):
-    """``numero`` names a contact group: groups do not exist yet, so each one is empty."""
+    """``numero`` names a contact group (a distribution list) that is unknown or empty."""
 
 
 def services() -> Services:
@@ -112,7 +113,8 @@ def send(services: Services, customer_id: UUID, params: Mapping[str, str], ip: s
     if deferred is not None and deferred.cancel:
         return cancel_deferred(services, customer_id, deferred.at)
     result = services.sending.submit(SendRequest(
-        customer_id, text=params.get("message", ""), numbers=numbers(params.get("numero", "")),
+        customer_id, text=params.get("message", ""),
+        numbers=recipients(services, customer_id, params.get("numero", "")),
         sender=params.get("sender") or None, kind=params.get("kind") or TRANSACTIONAL,
         scheduled_at=deferred.at if deferred else None, test="test" in params,
         reference=refaccuse, client_ip=ip, channel="http.php", notify_email=email_rep))
@@ -143,6 +145,20 @@ def notify_refusal(services: Services, customer_id: UUID, address: str,
         services.queue_refusal(customer_id, address, facts, campaign_id)
     except Exception:
         log.exception("the refusal mail to %s could not be queued", address)
+
+
+def recipients(services: Services, customer_id: UUID, numero: str) -> list[str]:
+    """The numbers ``numero`` gives, or the members of the list it names (seeds' "groupe");
+    GroupEmptyError if that list is unknown or holds nobody to send to."""
+    try:
+        return numbers(numero)
+    except GroupEmptyError:
+        if services.contacts is None:
+            raise
+        found = group_numbers(services.contacts, customer_id, numero)
+        if not found:
+            raise
+        return found
 
 
 def numbers(numero: str) -> list[str]:

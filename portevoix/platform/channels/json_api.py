@@ -29,9 +29,12 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from portevoix.contacts.imports import ImportStateError
+from portevoix.contacts.list_sends import Audience, ListSendError, audience, rendered
+from portevoix.contacts.personalise import MissingValuesError, PersonalisationError
 from portevoix.ledger.amounts import format_amount
 from portevoix.platform import codes
-from portevoix.platform.campaigns import CampaignError, parse_message_id
+from portevoix.platform.campaigns import MARKETING, CampaignError, parse_message_id
 from portevoix.platform.channels import idempotency, openapi
 from portevoix.platform.channels.credentials import customer_key
 from portevoix.platform.channels.http_php import client_ip
@@ -194,10 +197,13 @@ def body() -> object:
 @idempotent
 def send() -> ResponseReturnValue:
     order = load(SendSchema(), body())
+    numbers, rows = order["numbers"], [(row["number"], row["text"]) for row in order["rows"]]
+    if order["lists"] or order["import_id"]:
+        found = audience_of(order)
+        numbers, rows = list(found.numbers), list(found.rows)
     try:
         result = services().sending.submit(SendRequest(
-            g.customer_id, text=order["text"], numbers=order["numbers"],
-            rows=[(row["number"], row["text"]) for row in order["rows"]],
+            g.customer_id, text="" if rows else order["text"], numbers=numbers, rows=rows,
             sender=order["sender"], kind=order["kind"], scheduled_at=order["scheduled_at"],
             validity_s=order["validity_s"], flash=order["flash"], test=order["test"],
             reference=order["reference"], client_ip=client_ip(), channel="json_api",
@@ -210,6 +216,41 @@ def send() -> ResponseReturnValue:
     response.status_code = 201
     response.headers["Location"] = f"{PREFIX}/campaigns/{result.campaign_id}"
     return response
+
+
+def audience_of(order: dict[str, Any]) -> Audience:
+    """The recipients of a send to lists or to a personalised sheet, with the text rendered
+    for each; refusals answer 404 (unknown list or import) or 422."""
+    found = services()
+    consent = order["require_consent"]
+    try:
+        if order["lists"]:
+            if found.contacts is None:
+                raise ApiError(409, "contacts_unavailable", "the address book is not configured")
+            return audience(found.contacts, g.customer_id, order["lists"], order["text"],
+                            order["on_missing"], order["fallback"],
+                            order["kind"] == MARKETING if consent is None else consent)
+        if found.imports is None:
+            raise ApiError(409, "contacts_unavailable", "the address book is not configured")
+        sheet = found.imports.recipients(g.customer_id, order["import_id"])
+        return rendered(sheet, order["text"], order["on_missing"], order["fallback"])
+    except ListSendError as error:
+        status = 404 if error.reason == "unknown_list" else 422
+        legacy = codes.EMPTY_GROUP if error.reason == "empty_group" else None
+        raise ApiError(status, error.reason, str(error), legacy_code=legacy) from error
+    except LookupError as error:
+        raise ApiError(404, "not_found", str(error)) from error
+    except ImportStateError as error:
+        raise ApiError(409, "import_state", str(error)) from error
+    except MissingValuesError as error:
+        report = error.report
+        raise ApiError(422, "missing_values", str(error), fields={
+            "missing": dict(report.by_key),
+            "examples": [{"row": row, "number": number, "keys": list(keys)}
+                         for row, number, keys in report.examples]}) from error
+    except PersonalisationError as error:
+        raise ApiError(422, "invalid_template", str(error),
+                       fields={"text": [str(error)]}) from error
 
 
 @bp.post("/quotes")

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from portevoix.contacts.personalise import MISSING_FALLBACK, MISSING_REFUSE
 from portevoix.platform.callbacks import STATES
 from portevoix.platform.campaigns import KINDS, TRANSACTIONAL
 from portevoix.platform.messages import MAX_VALIDITY_S, MIN_VALIDITY_S
@@ -46,6 +47,9 @@ class _Recipients(Schema):
     def _one_way(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("rows") and (data.get("numbers") or data.get("text")):
             raise ValidationError("give either rows, or numbers with text", "rows")
+        ways = [bool(data.get(way)) for way in ("numbers", "rows", "lists", "import_id")]
+        if sum(ways) > 1:
+            raise ValidationError("give one of numbers, rows, lists or import_id", "_schema")
 
 
 class QuoteSchema(_Recipients):
@@ -53,6 +57,22 @@ class QuoteSchema(_Recipients):
 
 
 class SendSchema(_Recipients):
+    """Besides numbers and rows: ``lists`` (names or ids) or ``import_id`` (a personalised
+    sheet), whose recipients get ``text`` rendered for each (its markers filled from the
+    contact or the row; a missing value refuses the send unless ``on_missing`` is
+    ``fallback`` and ``fallback`` gives it)."""
+
+    lists = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                        load_default=list, validate=validate.Length(max=20))
+    import_id = fields.UUID(load_default=None, allow_none=True)
+    on_missing = fields.String(load_default=MISSING_REFUSE,
+                               validate=validate.OneOf((MISSING_REFUSE, MISSING_FALLBACK)))
+    fallback = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
+                           values=fields.String(validate=validate.Length(max=200)),
+                           load_default=dict)
+    require_consent = fields.Boolean(load_default=None, allow_none=True,
+                                     metadata={"description": "send only to contacts with "
+                                               "consent; default: for marketing sends"})
     sender = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(min=1, max=20))
     kind = fields.String(load_default=TRANSACTIONAL, validate=validate.OneOf(KINDS))
@@ -104,6 +124,7 @@ _TYPES: list[tuple[type[fields.Field[Any]], dict[str, Any]]] = [
     (fields.String, {"type": "string"}),
     (fields.Integer, {"type": "integer"}),
     (fields.Boolean, {"type": "boolean"}),
+    (fields.Dict, {"type": "object", "additionalProperties": {"type": "string"}}),
 ]
 
 

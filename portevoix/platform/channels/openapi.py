@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema
 
 from portevoix.platform.callbacks import STATES
+from portevoix.platform.channels import openapi_contacts
 from portevoix.platform.channels.json_schemas import (
     CallbacksQuery,
     CampaignsQuery,
@@ -230,11 +231,12 @@ def document() -> dict[str, Any]:
             "/callbacks/{callback_id}/retry": {"post": _post(
                 "Post a failed delivery again (all its attempts ahead)", None, "200",
                 "Callback", extra=[_CALLBACK_ID])},
+            **openapi_contacts.PATHS,
         },
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
                                            "bearerFormat": "pvx_..."}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_contacts.SCHEMAS},
         },
     }
 

@@ -124,7 +124,7 @@ def test_a_suspended_customers_keys_stop_working(world, owner):
 @pytest.mark.parametrize(
     ("scopes", "expected"),
     [(["read", "send"], ["send", "read"]), (["send", "send"], ["send"]),
-     (list(API_SCOPES), ["send", "read", "balance", "admin"])],
+     (list(API_SCOPES), ["send", "read", "balance", "contacts", "admin"])],
 )
 def test_scopes_are_kept_once_each_in_a_fixed_order(world, owner, scopes, expected):
     key_id, _ = world.tenancy.create_api_key(world.tenancy.user(owner).tenant_id, owner, "CRM",

@@ -94,7 +94,7 @@ ALLOWED = {
     "owner": set(ACTIONS),
     "admin": set(ACTIONS),
     "finance": {"view_balances", "view_statements", "confirm_payments", "transfer_credit"},
-    "sender": {"send_messages", "view_history"},
+    "sender": {"send_messages", "view_history", "manage_contacts"},
 }
 
 
