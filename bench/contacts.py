@@ -133,13 +133,8 @@ def main() -> None:
         return
 
     from portevoix.contacts.files import open_table
-    from portevoix.contacts.importing import (
-        TARGET_LIST,
-        ImportRequest,
-        ServicesImportStore,
-        commit,
-        dry_run,
-    )
+    from portevoix.contacts.import_store import ServicesImportStore
+    from portevoix.contacts.importing import TARGET_LIST, ImportRequest, commit, dry_run
     from portevoix.contacts.mapping import guess_mapping
     from portevoix.services import build_services
     from portevoix.settings import Settings
@@ -159,10 +154,11 @@ def main() -> None:
             mapping = guess_mapping(list(islice(open_table(path).rows(), 20)), TARGET_LIST)
             request = ImportRequest(uuid4(), TARGET_LIST, mapping, new_list_name="Bench")
             started = time.perf_counter()
-            report = dry_run(path, request, store)
+            spool = Path(tmp) / "contacts.spool"  # as the API's imports keep one
+            report = dry_run(path, request, store, spool=spool)
             dry_s = time.perf_counter() - started
             started = time.perf_counter()
-            written = commit(path, request, report.fingerprint, store)
+            written = commit(path, request, report.fingerprint, store, spool=spool)
             commit_s = time.perf_counter() - started
         finally:
             services.close()

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from portevoix.contacts.books import AddressBooks
 from portevoix.contacts.directory import ContactDirectory
 from portevoix.contacts.import_sessions import ImportSessions
-from portevoix.contacts.importing import ServicesImportStore
+from portevoix.contacts.import_store import ServicesImportStore
 from portevoix.contacts.imports import ContactImports
 from portevoix.contacts.list_sends import group_numbers
 from portevoix.contacts.sealing import Sealer

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from portevoix.contacts.files import Limits
+from portevoix.contacts.import_spool import remove_spool
 from portevoix.contacts.importing import ImportReport
 from portevoix.projections.paging import as_datetime
 
@@ -104,7 +105,11 @@ class ImportSessions:
     def path_of(self, import_id: UUID) -> Path:
         return self.directory / f"{import_id}.upload"
 
-    def receive(self, stream: IO[bytes]) -> tuple[UUID, Path, int]:
+    def spool_of(self, import_id: UUID) -> Path:
+        """Where the dry run keeps what the commit will write (``import_spool``)."""
+        return self.directory / f"{import_id}.spool"
+
+    def receive(self, stream: IO[bytes]) -> tuple[UUID, int]:
         """Copy an upload to its place, streamed, refusing it past ``limits.max_bytes``."""
         import_id = uuid4()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -119,7 +124,7 @@ class ImportSessions:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        return import_id, path, size
+        return import_id, size
 
     def record(self, import_id: UUID, customer_id: UUID, filename: str, size: int,
                request: dict[str, Any], report: ImportReport, now: datetime) -> None:
@@ -138,8 +143,9 @@ class ImportSessions:
                 request=json.dumps(request), report=json.dumps(report_json(report))))
 
     def discard(self, import_id: UUID) -> None:
-        """The upload of a refused dry run: nothing of it is kept."""
+        """An upload refused, or committed: nothing of it is kept."""
         self.path_of(import_id).unlink(missing_ok=True)
+        remove_spool(self.spool_of(import_id))
 
     def get(self, customer_id: UUID, import_id: UUID) -> ImportSession | None:
         with self.engine.connect() as conn:

@@ -31,14 +31,12 @@ already in the list is skipped).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import chain, islice
-from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from portevoix.contacts.fields import (
@@ -49,22 +47,19 @@ from portevoix.contacts.fields import (
     UnknownListError,
 )
 from portevoix.contacts.files import open_table
+from portevoix.contacts.import_rows import (
+    TARGET_BLACKLIST,
+    TARGET_LIST,
+    TARGET_PERSONALISED,
+    row_builder,
+)
+from portevoix.contacts.import_spool import SpoolWriter, read_spool
 from portevoix.contacts.mapping import (
-    CONSENT_FIELDS,
-    CUSTOM_FIELDS,
-    IGNORE,
-    NUMBER,
     Mapping,
 )
-from portevoix.platform.blacklists import IMPORT, OPTED_OUT, PLATFORM_BLOCK, Blacklists
+from portevoix.platform.blacklists import OPTED_OUT, PLATFORM_BLOCK
 from portevoix.platform.numbers import NOT_MOBILE, NumberParser, Rejection
 
-if TYPE_CHECKING:  # services.py imports the contacts package: no cycle at run time
-    from portevoix.contacts.books import AddressBooks
-    from portevoix.contacts.directory import ContactDirectory
-    from portevoix.services import Services
-
-TARGET_LIST, TARGET_BLACKLIST, TARGET_PERSONALISED = "list", "blacklist", "personalised"
 TARGETS = (TARGET_LIST, TARGET_BLACKLIST, TARGET_PERSONALISED)
 CHUNK = 10_000  # rows a store call writes (AddressBooks.add_contacts takes at most 10,000)
 SAMPLES = 20  # examples kept per category
@@ -77,7 +72,6 @@ DUPLICATES_IN_FILE, DUPLICATES_IN_LIST, BLACKLISTED = (
 CATEGORIES = (NORMALISED, INVALID, LANDLINES, DUPLICATES_IN_FILE, DUPLICATES_IN_LIST,
               BLACKLISTED)
 _BLOCK_WORDS = {OPTED_OUT: "opted out", PLATFORM_BLOCK: "blocked by the platform"}
-_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%d.%m.%Y")
 
 Sample = tuple[int, str, str]  # row number, the cell as written, what became of it
 
@@ -183,10 +177,21 @@ def fingerprint_of(path: Path) -> str:
 
 
 def dry_run(path: Path, request: ImportRequest, store: ImportStore,
-            filename: str = "") -> ImportReport:
-    """Read the file and report what a commit would do; writes nothing. Raises the files
-    layer's FileRejectedError, MappingError, ContactImportError or ContactsError."""
-    return examine(open_table(path, filename), request, store, fingerprint_of(path))
+            filename: str = "", spool: Path | None = None) -> ImportReport:
+    """Read the file and report what a commit would do; writes nothing to the store. Raises
+    the files layer's FileRejectedError, MappingError, ContactImportError or ContactsError.
+    With ``spool``, what the commit would write is kept there for it (``import_spool``)."""
+    table, fingerprint = open_table(path, filename), fingerprint_of(path)
+    if spool is None or request.target == TARGET_PERSONALISED:
+        return examine(table, request, store, fingerprint)
+    _check(request)
+    with SpoolWriter(spool) as writer:
+        report = _Pass(table, request, store, _list_numbers(request, store),
+                       lambda chunk: writer.write(
+                           [(r.row, r.raw, r.e164, r.payload) for r in chunk])
+                       ).run(fingerprint)
+        writer.finish(report)
+    return report
 
 
 def examine(table: Rows, request: ImportRequest, store: ImportStore | None,
@@ -198,18 +203,32 @@ def examine(table: Rows, request: ImportRequest, store: ImportStore | None,
 
 
 def commit(path: Path, request: ImportRequest, expected_fingerprint: str, store: ImportStore,
-           filename: str = "") -> ImportReport:
-    """Write what the dry run of the same file reported (the file is read again); returns
-    the report of what was written. A personalised sheet writes nothing (the send reads
-    it). Refuses with FileChangedError, writing nothing, if the file is not the same."""
+           filename: str = "", spool: Path | None = None) -> ImportReport:
+    """Write what the dry run of the same file reported; returns the report of what was
+    written. A personalised sheet writes nothing (the send reads it). Refuses with
+    FileChangedError, writing nothing, if the file is not the same. The dry run's ``spool``
+    is written when there is one for this file (numbers added to the list since are
+    skipped); otherwise the file is read and checked again."""
     actual = fingerprint_of(path)
     if actual != expected_fingerprint:
         raise FileChangedError(expected_fingerprint, actual)
     _check(request)
     list_numbers = _list_numbers(request, store)
     sink = _Sink(request, store)
-    report = _Pass(open_table(path, filename), request, store, list_numbers,
-                   sink.write).run(actual)
+    spooled = read_spool(spool) if spool is not None else None
+    if isinstance(spooled, tuple) and isinstance(spooled[0], ImportReport) \
+            and spooled[0].fingerprint == actual:
+        report, skipped = spooled[0], 0
+        for records in spooled[1]:
+            chunk = [_Accepted(*record) for record in records]
+            kept = [row for row in chunk if row.e164 not in list_numbers]
+            skipped += len(chunk) - len(kept)
+            if kept:
+                sink.write(kept)
+        report = replace(report, duplicates_in_list=report.duplicates_in_list + skipped)
+    else:
+        report = _Pass(open_table(path, filename), request, store, list_numbers,
+                       sink.write).run(actual)
     list_id = sink.finish()
     return replace(report, to_write=sink.written, committed=True, list_id=list_id)
 
@@ -330,7 +349,7 @@ class _Pass:
         self.parser = _parser(request.default_country.upper())
         self.counts = dict.fromkeys((*CATEGORIES, "rows_read", "valid", "to_write"), 0)
         self.samples: dict[str, list[Sample]] = {name: [] for name in CATEGORIES}
-        self.build = _row_builder(request)
+        self.build = row_builder(request.target, request.mapping, request.consent)
         self.parse = self.parser.parse
         self.column = request.mapping.number_column
         self.normalised = self.samples[NORMALISED]
@@ -435,129 +454,3 @@ class _Pass:
         self.counts["to_write"] += len(accepted)
         if self.on_chunk is not None and accepted:
             self.on_chunk(accepted)
-
-
-# Turning a row into what is written ---------------------------------------------------------
-
-_SCALARS = ("last_name", "first_name", "email", "company", "notes")
-RowBuilder = Callable[[list[str], str], ContactFields | dict[str, str] | None]
-
-
-def _row_builder(request: ImportRequest) -> RowBuilder:
-    """How a row with a valid number becomes a contact (checked), a personalised row's
-    values, or nothing more (the blacklist keeps only numbers). Raises ContactsError or
-    ValueError with the reason a row is invalid."""
-    columns = request.mapping.columns
-    if request.target == TARGET_BLACKLIST:
-        return lambda row, e164: None
-    wanted = [(i, name) for i, name in enumerate(columns) if name not in (IGNORE, NUMBER)]
-    if request.target == TARGET_PERSONALISED:
-
-        def values(row: Sequence[str], e164: str) -> dict[str, str]:
-            found = {name: (row[i] if i < len(row) else "") for i, name in wanted}
-            found[NUMBER] = e164
-            return found
-
-        return values
-    customs = [(i, CUSTOM_FIELDS.index(name)) for i, name in wanted if name in CUSTOM_FIELDS]
-    consents = [(i, name) for i, name in wanted if name in CONSENT_FIELDS]
-    slots = max((slot + 1 for _, slot in customs), default=0)
-    default_consent = request.consent
-    # Each scalar field's column, or the blank cell appended past the mapped ones.
-    blank = len(columns)
-    scalars = itemgetter(*(columns.index(name) if name in columns else blank
-                           for name in _SCALARS))
-    padding = [""] * (blank + 1)
-
-    def contact(row: list[str], e164: str) -> ContactFields:
-        n = len(row)
-        if n == blank:
-            row.append("")  # the reader's list, ours alone
-        elif n != blank + 1 or row[blank]:
-            row = [*row[:blank], *padding[min(n, blank):]]
-        last_name, first_name, email, company, notes = scalars(row)
-        custom: tuple[str, ...] = ()
-        if customs:
-            values = [""] * slots
-            for i, slot in customs:
-                values[slot] = row[i]
-            while values and not values[-1]:
-                values.pop()
-            custom = tuple(values)
-        consent = _consent(row, consents) if consents else None
-        found = ContactFields(e164, last_name, first_name, email, company, custom, notes,
-                              consent or default_consent)
-        found.check()
-        return found
-
-    return contact
-
-
-def _consent(row: Sequence[str], columns: Iterable[tuple[int, str]]) -> Consent | None:
-    """A row's consent from its consent columns; None when they are all empty."""
-    cells = {name: row[i] for i, name in columns if i < len(row) and row[i]}
-    if not cells:
-        return None
-    if "consent_date" not in cells:
-        raise ValueError("consent_date is empty while other consent columns are filled")
-    source = cells.get("consent_source", "import").casefold().replace(" ", "_")
-    channel = cells.get("consent_channel", "sms").casefold().replace(" ", "_")
-    return Consent(source=source.replace("-", "_"), given_at=parse_date(cells["consent_date"]),
-                   wording=cells.get("consent_wording", ""), channel=channel.replace("-", "_"))
-
-
-def parse_date(text: str) -> datetime:
-    """A consent date as files write it: ISO 8601 ("2025-03-31", "2025-03-31 14:05:00",
-    with or without an offset) or French day first ("31/03/2025", "31/03/2025 14:05").
-    A time without a zone is taken as UTC."""
-    try:
-        found = datetime.fromisoformat(text)
-    except ValueError:
-        for form in _DATE_FORMATS:
-            try:
-                found = datetime.strptime(text, form)
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError(f"consent_date {text!r} is no date such as 2025-03-31 or "
-                             "31/03/2025") from None
-    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
-
-
-# The real store --------------------------------------------------------------------------
-
-
-class ServicesImportStore:
-    """The import's store calls on the running platform's address books, contacts
-    directory and blacklists."""
-
-    def __init__(self, services: Services) -> None:
-        if services.address_books is None or services.contacts is None:
-            raise ValueError("these services were built without address books")
-        self.books: AddressBooks = services.address_books
-        self.directory: ContactDirectory = services.contacts
-        self.blacklists: Blacklists = services.blacklists
-
-    def list_exists(self, customer_id: UUID, list_id: UUID) -> bool:
-        return any(found.list_id == list_id for found in self.directory.lists(customer_id))
-
-    def list_named(self, customer_id: UUID, name: str) -> UUID | None:
-        found = self.directory.list_by_name(customer_id, name)
-        return None if found is None else found.list_id
-
-    def create_list(self, customer_id: UUID, name: str) -> UUID:
-        return self.books.create_list(customer_id, name)
-
-    def numbers_in_list(self, list_id: UUID) -> set[str]:
-        return self.directory.numbers_in_list(list_id)
-
-    def add_contacts(self, customer_id: UUID, contacts: Sequence[ContactFields],
-                     list_id: UUID) -> int:
-        return len(self.books.add_contacts(customer_id, contacts, [list_id], source=IMPORT))
-
-    def blocked(self, customer_id: UUID, numbers: Sequence[str]) -> dict[str, str]:
-        return self.blacklists.blocked(customer_id, numbers)
-
-    def opt_out(self, customer_id: UUID, numbers: Sequence[str]) -> int:
-        return self.blacklists.opt_out_many(customer_id, numbers, source=IMPORT)

@@ -17,12 +17,12 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
 from portevoix.contacts.fields import Consent, ContactsError
 from portevoix.contacts.files import FileRejectedError, open_table
+from portevoix.contacts.import_rows import TARGET_PERSONALISED
 from portevoix.contacts.import_sessions import (
     COMMITTED,
     EXAMINED,
@@ -30,7 +30,6 @@ from portevoix.contacts.import_sessions import (
     ImportSessions,
 )
 from portevoix.contacts.importing import (
-    TARGET_PERSONALISED,
     ContactImportError,
     ImportReport,
     ImportRequest,
@@ -84,9 +83,9 @@ class ContactImports:
                choice: Choice) -> ImportSession:
         """Keep the file and examine it; a refused file (unreadable, a bad mapping, no data
         rows) is not kept, and the refusal is raised."""
-        import_id, path, size = self.sessions.receive(stream)
+        import_id, size = self.sessions.receive(stream)
         try:
-            request, report = self._examine(customer_id, path, filename, choice)
+            request, report = self._examine(customer_id, import_id, filename, choice)
         except BaseException:
             self.sessions.discard(import_id)
             raise
@@ -99,8 +98,7 @@ class ContactImports:
         session = self._found(customer_id, import_id)
         if session.state != EXAMINED:
             raise ImportStateError(f"the import is {session.state}: upload the file again")
-        path = self.sessions.path_of(import_id)
-        request, report = self._examine(customer_id, path, session.filename, choice)
+        request, report = self._examine(customer_id, import_id, session.filename, choice)
         self.sessions.reexamined(import_id, _request_json(request, choice), report)
         return self._found(customer_id, import_id)
 
@@ -144,7 +142,8 @@ class ContactImports:
     def _commit(self, import_id: UUID, request: ImportRequest, session: ImportSession) -> None:
         try:
             result = commit(self.sessions.path_of(import_id), request,
-                            str(session.report["fingerprint"]), self.store, session.filename)
+                            str(session.report["fingerprint"]), self.store, session.filename,
+                            self.sessions.spool_of(import_id))
         except (ContactImportError, ContactsError, FileRejectedError, OSError) as error:
             self.sessions.fail(import_id, str(error))
             return
@@ -153,8 +152,9 @@ class ContactImports:
             raise
         self.sessions.finish(import_id, result, self.clock())
 
-    def _examine(self, customer_id: UUID, path: Path, filename: str, choice: Choice
+    def _examine(self, customer_id: UUID, import_id: UUID, filename: str, choice: Choice
                  ) -> tuple[ImportRequest, ImportReport]:
+        path = self.sessions.path_of(import_id)
         if choice.columns is None:
             first = list(islice(open_table(path, filename).rows(), GUESS_ROWS))
             mapping = guess_mapping(first, choice.target)
@@ -164,7 +164,8 @@ class ContactImports:
             mapping = Mapping(choice.columns, bool(choice.has_header))
         request = ImportRequest(customer_id, choice.target, mapping, choice.list_id,
                                 choice.new_list_name, choice.country, choice.consent)
-        return request, dry_run(path, request, self.store, filename)
+        return request, dry_run(path, request, self.store, filename,
+                                self.sessions.spool_of(import_id))
 
     def get(self, customer_id: UUID, import_id: UUID) -> ImportSession:
         return self._found(customer_id, import_id)

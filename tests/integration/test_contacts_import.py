@@ -15,11 +15,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from portevoix.contacts.files import FileRejectedError, open_table
+from portevoix.contacts.import_store import ServicesImportStore
 from portevoix.contacts.importing import (
     TARGET_LIST,
     ImportRequest,
     NoDataRowsError,
-    ServicesImportStore,
     commit,
     dry_run,
 )

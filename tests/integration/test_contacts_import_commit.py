@@ -10,14 +10,15 @@ from uuid import uuid4
 
 import pytest
 
+from portevoix.contacts import importing
 from portevoix.contacts.fields import ListNameTakenError, UnknownListError
+from portevoix.contacts.import_store import ServicesImportStore
 from portevoix.contacts.importing import (
     TARGET_BLACKLIST,
     TARGET_LIST,
     TARGET_PERSONALISED,
     FileChangedError,
     ImportRequest,
-    ServicesImportStore,
     commit,
     dry_run,
     personalised_recipients,
@@ -201,3 +202,45 @@ def test_another_customers_list_is_unknown_and_nothing_is_written(services: Serv
     assert list_numbers(services, created.list_id) == {"+33612345678"}
     assert services.contacts is not None
     assert services.contacts.contacts_with_number(intruder, "+33612345678") == []
+
+
+def test_a_spooled_commit_writes_what_the_dry_run_kept_less_what_the_list_gained(
+        services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ServicesImportStore(services)
+    first, second, spool = tmp_path / "first.csv", tmp_path / "second.xlsx", tmp_path / "s"
+    write_csv_file(first, [HEADER, ["0612345678", "Dupont", "Jean"]])
+    write_xlsx_file(second, [HEADER, ["0611111111", "Petit", "Luc"],
+                             ["0612345678", "Dupont", "Jean"], ["n/a", "Bad", "Row"]])
+    into_new = ImportRequest(CUSTOMER, TARGET_LIST, CONTACTS, new_list_name="Clients")
+    created = commit(first, into_new, dry_run(first, into_new, store).fingerprint, store)
+    into_existing = ImportRequest(CUSTOMER, TARGET_LIST, CONTACTS, list_id=created.list_id)
+    before = write_csv_file(tmp_path / "late.csv", [HEADER, ["0611111111", "Petit", "L"]])
+
+    report = dry_run(second, into_existing, store, spool=spool)
+    assert (report.to_write, report.duplicates_in_list, report.invalid) == (1, 1, 1)
+    late = commit(before, into_existing, dry_run(before, into_existing, store).fingerprint,
+                  store)  # another import adds 0611111111 between the dry run and commit
+    monkeypatch.setattr(importing, "open_table", reading_again)
+    done = commit(second, into_existing, report.fingerprint, store, spool=spool)
+
+    assert late.to_write == 1
+    assert (done.to_write, done.duplicates_in_list, done.invalid) == (0, 2, 1)
+    assert list_numbers(services, created.list_id) == {"+33612345678", "+33611111111"}
+    assert spool.exists()  # the importer's sessions remove it once committed
+
+
+def reading_again(*_: object) -> None:
+    raise AssertionError("the commit read the file again instead of its spool")
+
+
+def test_a_spool_of_another_file_is_not_used(services: Services, tmp_path: Path) -> None:
+    store = ServicesImportStore(services)
+    path, other, spool = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "s"
+    write_csv_file(path, [HEADER, ["0612345678", "Dupont", "Jean"]])
+    write_csv_file(other, [HEADER, ["0698765432", "Martin", "Zoé"]])
+    request = ImportRequest(CUSTOMER, TARGET_LIST, CONTACTS, new_list_name="Clients")
+    dry_run(other, request, store, spool=spool)  # spooled for b.csv
+
+    done = commit(path, request, dry_run(path, request, store).fingerprint, store, spool=spool)
+
+    assert list_numbers(services, done.list_id) == {"+33612345678"}

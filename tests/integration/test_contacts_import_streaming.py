@@ -29,7 +29,8 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     from uuid import uuid4
     from portevoix.contacts.importing import (
-        TARGET_LIST, ImportRequest, ServicesImportStore, dry_run)
+        TARGET_LIST, ImportRequest, dry_run)
+    from portevoix.contacts.import_store import ServicesImportStore
     from portevoix.contacts.mapping import Mapping
     from portevoix.services import build_services
     from portevoix.settings import Settings

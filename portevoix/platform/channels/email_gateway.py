@@ -66,7 +66,8 @@ class Reply:
 
 
 def no_groups(customer_id: UUID, name: str) -> Sequence[str]:
-    """Contact groups are not on the platform yet: every group is empty (code 86)."""
+    """A gateway without address books: every group is empty (code 86). The running
+    platform's gateway is given ``Services.group_numbers``."""
     return ()
 
 

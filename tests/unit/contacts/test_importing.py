@@ -17,6 +17,7 @@ from portevoix.contacts.fields import (
     ListNameTakenError,
     UnknownListError,
 )
+from portevoix.contacts.import_rows import parse_date
 from portevoix.contacts.importing import (
     TARGET_BLACKLIST,
     TARGET_LIST,
@@ -28,7 +29,6 @@ from portevoix.contacts.importing import (
     UnknownCountryError,
     UnknownTargetError,
     examine,
-    parse_date,
 )
 from portevoix.contacts.mapping import Mapping, MappingError
 from portevoix.platform.blacklists import OPTED_OUT, PLATFORM_BLOCK
