@@ -358,7 +358,9 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
             engine, lambda: contacts_runner.catch_up(), blacklists.blocked)  # noqa: PLW0108
         address_books = AddressBooks(sealer, directory,
                                      env=storage.event_store_env("contacts", 100))
-        contacts_runner = ProjectionRunner(address_books, ContactBook(sealer), engine)
+        # Its events carry up to 1,000 contacts each: pages of 20 events, not 1,000.
+        contacts_runner = ProjectionRunner(address_books, ContactBook(sealer), engine,
+                                           page_size=20)
         runners += [contacts_runner, ProjectionRunner(ledger, BadNumbers(), engine)]
         directory.catch_up_sends = lambda: [
             r.catch_up() for r in runners if r.projection.name in _BAD_NUMBER_VIEWS]

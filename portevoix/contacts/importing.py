@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from itertools import chain, islice
+from operator import attrgetter
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from portevoix.contacts.fields import (
@@ -57,6 +58,7 @@ from portevoix.contacts.import_spool import SpoolWriter, read_spool
 from portevoix.contacts.mapping import (
     Mapping,
 )
+from portevoix.gc_pause import collection_paused, sweep
 from portevoix.platform.blacklists import OPTED_OUT, PLATFORM_BLOCK
 from portevoix.platform.numbers import NOT_MOBILE, NumberParser, Rejection
 
@@ -187,8 +189,7 @@ def dry_run(path: Path, request: ImportRequest, store: ImportStore,
     _check(request)
     with SpoolWriter(spool) as writer:
         report = _Pass(table, request, store, _list_numbers(request, store),
-                       lambda chunk: writer.write(
-                           [(r.row, r.raw, r.e164, r.payload) for r in chunk])
+                       lambda chunk: writer.write([_spooled(r) for r in chunk])
                        ).run(fingerprint)
         writer.finish(report)
     return report
@@ -219,12 +220,14 @@ def commit(path: Path, request: ImportRequest, expected_fingerprint: str, store:
     if isinstance(spooled, tuple) and isinstance(spooled[0], ImportReport) \
             and spooled[0].fingerprint == actual:
         report, skipped = spooled[0], 0
-        for records in spooled[1]:
-            chunk = [_Accepted(*record) for record in records]
-            kept = [row for row in chunk if row.e164 not in list_numbers]
-            skipped += len(chunk) - len(kept)
-            if kept:
-                sink.write(kept)
+        with collection_paused():
+            for records in spooled[1]:
+                chunk = [_unspooled(record) for record in records]
+                kept = [row for row in chunk if row.e164 not in list_numbers]
+                skipped += len(chunk) - len(kept)
+                if kept:
+                    sink.write(kept)
+                sweep()
         report = replace(report, duplicates_in_list=report.duplicates_in_list + skipped)
     else:
         report = _Pass(open_table(path, filename), request, store, list_numbers,
@@ -305,6 +308,24 @@ class _Accepted:
     payload: ContactFields | dict[str, str] | None  # None: a blacklist import's number
 
 
+def _spooled(row: _Accepted) -> tuple[Any, ...]:
+    """A row as the spool keeps it: a contact as its fields' values (checked already, and
+    pickled several times faster than the dataclass)."""
+    payload = row.payload
+    if isinstance(payload, ContactFields):
+        return (row.row, row.raw, row.e164, True, *_FIELDS(payload))
+    return (row.row, row.raw, row.e164, False, payload)
+
+
+def _unspooled(record: tuple[Any, ...]) -> _Accepted:
+    if record[3]:
+        return _Accepted(record[0], record[1], record[2], ContactFields(*record[4:]))
+    return _Accepted(record[0], record[1], record[2], record[4])
+
+
+_FIELDS = attrgetter(*(f.name for f in fields(ContactFields)))
+
+
 class _Sink:
     """A commit's writes: into the list (created before its first chunk) or the blacklist."""
 
@@ -356,8 +377,9 @@ class _Pass:
         self.seen: set[int] = set()  # the numbers met so far
 
     def run(self, fingerprint: str) -> ImportReport:
-        for _ in self.stream():
-            pass
+        with collection_paused():
+            for _ in self.stream():
+                sweep()
         counts = self.counts
         return ImportReport(
             fingerprint=fingerprint, format=self.table.format, rows_read=counts["rows_read"],
