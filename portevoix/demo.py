@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: a platform, two resellers, three customers, funded wallets.
+"""Demo data for ``make run``: a platform, two resellers, three customers, funded wallets,
+and an address book.
 
 Every id is derived from a name, so seeding again changes nothing.
 """
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid5
 
+from portevoix.contacts.fields import Consent, ContactFields
 from portevoix.ledger.packs import Tier
 from portevoix.platform.prices import SMS, VOICE, PriceEntry
 from portevoix.services import Services
@@ -118,4 +120,23 @@ def seed(services: Services) -> list[DemoLogin]:
         user_id_for("contact@smsplus.example"), uuid5(DEMO, "smsplus:welcome"),
         reseller_ids["smsplus"], villeneuve, 250_000, "welcome credit",
     )
+    _address_book(services, villeneuve)
     return logins
+
+
+# Numbers of the range kept for fiction (+33 6 39 98 ...), so no demo SMS reaches anyone.
+DEMO_CONTACTS = [("+33639980101", "Durand", "Claire"), ("+33639980102", "Lefèvre", "Hugo"),
+                 ("+33639980103", "N'Diaye", "Awa"), ("+33639980104", "Martin", "Noël")]
+
+
+def _address_book(services: Services, customer_id: UUID) -> None:
+    """A list of the customer's contacts with their consent (once: seeded again, kept)."""
+    books, directory = services.address_books, services.contacts
+    if books is None or directory is None or directory.list_by_name(
+            customer_id, "Conseil municipal") is not None:
+        return
+    list_id = books.create_list(customer_id, "Conseil municipal", "Élus et services")
+    consent = Consent("paper", datetime(2026, 1, 5, tzinfo=UTC), "Formulaire d'inscription")
+    books.add_contacts(customer_id, [
+        ContactFields(number, last, first, company="Mairie de Villeneuve", consent=consent)
+        for number, last, first in DEMO_CONTACTS], [list_id])

@@ -23,6 +23,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from send_world import RETAIL_FR, World, a_world
 
+from portevoix.contacts.fields import ContactFields
 from portevoix.platform import codes
 from portevoix.platform.campaigns import Campaign
 from portevoix.platform.channels.email_gateway import (
@@ -115,7 +116,7 @@ def gateway(database_url: str) -> Iterator[Gateway]:
                 return {DOMAIN, *tenancy.reseller(world.reseller).domains}
 
             handler = EmailGateway(world.services.sending, tenancy, mail_out, domains,
-                                   world.services.clock)
+                                   world.services.clock, groups=world.services.group_numbers)
             with EmailGatewayServer(handler) as server:
                 yield Gateway(world, server, inbox, relay.port)
     finally:
@@ -283,6 +284,24 @@ def test_a_refused_send_is_explained_by_mail_with_its_code(gateway: Gateway) -> 
 
     assert reply["Subject"].startswith(f"SMS refused: code {codes.EMPTY_MESSAGE}")
     assert codes.MEANINGS[codes.EMPTY_MESSAGE] in _body(reply)
+
+
+def test_a_group_in_the_subject_sends_to_the_members_of_that_list(gateway: Gateway) -> None:
+    books, customer = gateway.world.services.address_books, gateway.world.customer
+    assert books is not None
+    list_id = books.create_list(customer, "Liste clients")
+    books.add_contacts(customer, [ContactFields("+33612345678"), ContactFields("+33612345679"),
+                                  ContactFields("+33612345670")], [list_id])
+    books.block(customer, [books.add_contact(customer, ContactFields("+33612345671"),
+                                             [list_id])])
+
+    gateway.mail(f"sms@{DOMAIN}", f"{PASSWORD}:liste clients")
+    reply = gateway.reply()
+    gateway.world.dispatch_until_done([gateway.campaign().id])
+
+    assert reply["Subject"].startswith(f"SMS recorded: code {codes.SENT}")
+    assert sorted(e.destination_addr for e in gateway.world.smsc.record) == [
+        "33612345670", "33612345678", "33612345679"]  # the blocked contact left out
 
 
 def test_with_refusal_emails_off_a_refused_send_gets_no_reply(gateway: Gateway) -> None:

@@ -72,25 +72,22 @@ T = TypeVar("T")
 _PARSER = NumberParser()
 
 
-def directory() -> ContactDirectory:
-    found = services().contacts
-    if found is None:
+def _configured(part: T | None) -> T:
+    if part is None:
         raise ApiError(409, "contacts_unavailable", "the address book is not configured")
-    return found
+    return part
+
+
+def directory() -> ContactDirectory:
+    return _configured(services().contacts)
 
 
 def imports() -> ContactImports:
-    found = services().imports
-    if found is None:
-        raise ApiError(409, "contacts_unavailable", "the address book is not configured")
-    return found
+    return _configured(services().imports)
 
 
 def books() -> AddressBooks:
-    found = services().address_books
-    if found is None:
-        raise ApiError(409, "contacts_unavailable", "the address book is not configured")
-    return found
+    return _configured(services().address_books)
 
 
 def refused(run: Callable[[], T]) -> T:
