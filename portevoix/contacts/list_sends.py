@@ -75,8 +75,16 @@ def audience(directory: Lists, customer_id: UUID, names_or_ids: Sequence[str], t
     """The recipients of a send of ``text`` to the lists: ListSendError if a list is unknown,
     they hold nobody, or they hold more than one campaign takes; the personalisation's
     UnknownMarkerError or MissingValuesError if the text cannot be rendered for them."""
-    lists = resolve_lists(directory, customer_id, names_or_ids)
     Template.compile(text)  # a typo in a marker is refused before the lists are read
+    recipients = list_recipients(directory, customer_id, names_or_ids, require_consent)
+    return rendered(recipients, text, on_missing, fallback)
+
+
+def list_recipients(directory: Lists, customer_id: UUID, names_or_ids: Sequence[str],
+                    require_consent: bool = False) -> list[tuple[str, dict[str, str]]]:
+    """The lists' sendable contacts with their values, for one campaign: ListSendError if a
+    list is unknown, or they hold nobody, or more than MAX_LIST_RECIPIENTS."""
+    lists = resolve_lists(directory, customer_id, names_or_ids)
     members = directory.recipients(customer_id, [found.list_id for found in lists],
                                    require_consent)
     recipients = list(islice(members, MAX_LIST_RECIPIENTS + 1))
@@ -88,7 +96,7 @@ def audience(directory: Lists, customer_id: UUID, names_or_ids: Sequence[str], t
         names = ", ".join(repr(found.name) for found in lists)
         detail = " with consent" if require_consent else ""
         raise ListSendError("empty_group", f"the lists {names} hold no sendable contact{detail}")
-    return rendered(recipients, text, on_missing, fallback)
+    return recipients
 
 
 def rendered(recipients: Sequence[tuple[str, Mapping[str, str]]], text: str,

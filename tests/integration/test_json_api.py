@@ -230,7 +230,7 @@ def test_the_document_and_the_docs_page_list_every_operation(api: Api) -> None:
         page = response.read().decode()
 
     operations = [(m.upper(), p) for p, ops in spec["paths"].items() for m in ops]
-    assert len(operations) == 41
+    assert len(operations) == 42
     assert all(f"/api/v1{path}" in page for _, path in operations)
     assert "http" not in page.replace("http-equiv", "").split("<body>")[0]
 

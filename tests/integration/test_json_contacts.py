@@ -257,3 +257,31 @@ def test_http_php_sends_to_a_contact_group_by_name(api: Api) -> None:
     api.world.services.catch_up_outbox()
     numbers = sorted(m["number"] for m in api.call("GET", "/messages")[1]["data"])
     assert numbers == ["+33611111111", "+33622222222"]
+
+
+def test_a_preview_shows_each_message_its_missing_values_and_its_price(api: Api) -> None:
+    clients = a_list(api, "Clients")
+    a_contact(api, "0611111111", clients, first_name="Luc")
+    a_contact(api, "0622222222", clients)
+    text = "Bonjour {first_name}, votre commande est prête."
+
+    status, shown, _ = api.call("POST", "/messages/preview",
+                                {"lists": ["Clients"], "text": text}, key="send")
+    assert status == 200, shown
+    assert (shown["complete"], shown["missing"], shown["price"]) == (
+        False, {"first_name": 1}, None)
+    by_number = {p["number"]: p for p in shown["previews"]}
+    assert by_number["+33611111111"]["text"] == "Bonjour Luc, votre commande est prête."
+    assert by_number["+33622222222"]["missing"] == ["first_name"]
+
+    status, shown, _ = api.call("POST", "/messages/preview", {
+        "lists": ["Clients"], "text": text, "on_missing": "fallback",
+        "fallback": {"first_name": "Ł" * 60}}, key="send")  # UCS-2, two segments
+    assert status == 200, shown
+    assert shown["complete"] and shown["segments"] == 1 + 2
+    assert shown["price"] == api.call("POST", "/quotes", {"rows": [
+        {"number": "+33611111111", "text": "Bonjour Luc, votre commande est prête."},
+        {"number": "+33622222222", "text": f"Bonjour {'Ł' * 60}, votre commande est prête."},
+    ]}, key="send")[1]["price"]
+    api.world.services.catch_up_outbox()
+    assert api.call("GET", "/messages")[1]["data"] == []  # a preview sends nothing

@@ -18,10 +18,11 @@ the secret to verify them with and retries (see ``platform/callbacks.py`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from flask import Blueprint, Response, current_app, g, jsonify, make_response, request
@@ -30,8 +31,16 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from portevoix.contacts.imports import ImportStateError
-from portevoix.contacts.list_sends import Audience, ListSendError, audience, rendered
-from portevoix.contacts.personalise import MissingValuesError, PersonalisationError
+from portevoix.contacts.list_sends import Audience, ListSendError, list_recipients, rendered
+from portevoix.contacts.personalise import (
+    MISSING_FALLBACK,
+    MissingReport,
+    MissingValuesError,
+    PersonalisationError,
+    Template,
+    check_missing,
+    preview,
+)
 from portevoix.ledger.amounts import format_amount
 from portevoix.platform import codes
 from portevoix.platform.campaigns import MARKETING, CampaignError, parse_message_id
@@ -54,6 +63,7 @@ from portevoix.tenants.errors import InvalidCredentialsError
 from portevoix.tenants.secrets import API_KEY_MARK
 
 PREFIX = "/api/v1"
+T = TypeVar("T")
 bp = Blueprint("json_api", __name__, url_prefix=PREFIX)
 
 # The pipeline's refusal codes, worded, with their HTTP status (422 unless said).
@@ -221,19 +231,37 @@ def send() -> ResponseReturnValue:
 def audience_of(order: dict[str, Any]) -> Audience:
     """The recipients of a send to lists or to a personalised sheet, with the text rendered
     for each; refusals answer 404 (unknown list or import) or 422."""
+    with contact_refusals():
+        Template.compile(order["text"])  # a typo in a marker, before the lists are read
+        return rendered(recipients_of(order), order["text"], order["on_missing"],
+                        order["fallback"])
+
+
+def recipients_of(order: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """A send's recipients with their personalisation values: the lists' contacts (those
+    with consent for marketing, unless ``require_consent`` says), a personalised sheet's
+    rows, or the numbers given."""
     found = services()
-    consent = order["require_consent"]
+    if order["lists"]:
+        consent = order["require_consent"]
+        return list_recipients(configured(found.contacts), g.customer_id, order["lists"],
+                               order["kind"] == MARKETING if consent is None else consent)
+    if order["import_id"]:
+        return configured(found.imports).recipients(g.customer_id, order["import_id"])
+    return [(number, {"number": number}) for number in order["numbers"]]
+
+
+def configured(part: T | None) -> T:
+    if part is None:
+        raise ApiError(409, "contacts_unavailable", "the address book is not configured")
+    return part
+
+
+@contextmanager
+def contact_refusals() -> Iterator[None]:
+    """The address book's and the personalisation's refusals as API errors."""
     try:
-        if order["lists"]:
-            if found.contacts is None:
-                raise ApiError(409, "contacts_unavailable", "the address book is not configured")
-            return audience(found.contacts, g.customer_id, order["lists"], order["text"],
-                            order["on_missing"], order["fallback"],
-                            order["kind"] == MARKETING if consent is None else consent)
-        if found.imports is None:
-            raise ApiError(409, "contacts_unavailable", "the address book is not configured")
-        sheet = found.imports.recipients(g.customer_id, order["import_id"])
-        return rendered(sheet, order["text"], order["on_missing"], order["fallback"])
+        yield
     except ListSendError as error:
         status = 404 if error.reason == "unknown_list" else 422
         legacy = codes.EMPTY_GROUP if error.reason == "empty_group" else None
@@ -243,14 +271,49 @@ def audience_of(order: dict[str, Any]) -> Audience:
     except ImportStateError as error:
         raise ApiError(409, "import_state", str(error)) from error
     except MissingValuesError as error:
-        report = error.report
-        raise ApiError(422, "missing_values", str(error), fields={
-            "missing": dict(report.by_key),
-            "examples": [{"row": row, "number": number, "keys": list(keys)}
-                         for row, number, keys in report.examples]}) from error
+        raise ApiError(422, "missing_values", str(error),
+                       fields=missing_json(error.report)) from error
     except PersonalisationError as error:
         raise ApiError(422, "invalid_template", str(error),
                        fields={"text": [str(error)]}) from error
+
+
+def missing_json(report: MissingReport) -> dict[str, Any]:
+    return {"missing": dict(report.by_key), "rows_missing": report.rows_missing,
+            "examples": [{"row": row, "number": number, "keys": list(keys)}
+                         for row, number, keys in report.examples]}
+
+
+@bp.post("/messages/preview")
+@scoped("send")
+def preview_send() -> ResponseReturnValue:
+    """What a send would be, recipient by recipient, before it is sent: the first ten
+    messages rendered, the values missing, and the price of every rendered message."""
+    order = load(SendSchema(), body())
+    if order["rows"]:
+        raise ApiError(400, "invalid_request", "rows are rendered already: quote them",
+                       fields={"rows": ["use /quotes"]})
+    fallback = order["fallback"] if order["on_missing"] == MISSING_FALLBACK else None
+    with contact_refusals():
+        template = Template.compile(order["text"])
+        recipients = recipients_of(order)
+        report = check_missing(template, recipients, fallback)
+        policy = str(services().tenancy.customer(g.customer_id).options["non_gsm_policy"])
+        shown = preview(template, recipients, 10, fallback, policy)
+        quoted = None
+        if report.complete:
+            found = rendered(recipients, order["text"], MISSING_FALLBACK, fallback)
+            messages = list(found.rows) or [(n, order["text"]) for n in found.numbers]
+            try:
+                quoted = services().quoting.quote(g.customer_id, messages)
+            except PriceListError as error:
+                raise ApiError(409, "no_price_list", str(error)) from error
+    return jsonify(
+        recipients=len(recipients), complete=report.complete, **missing_json(report),
+        previews=[{"number": p.number, "text": p.text, "missing": list(p.missing),
+                   "encoding": p.encoding, "segments": p.segments} for p in shown],
+        segments=None if quoted is None else quoted.total_segments,
+        price=None if quoted is None else money(quoted.total_price), unit=unit())
 
 
 @bp.post("/quotes")

@@ -40,6 +40,7 @@ from portevoix.platform.channels.json_api import (
     PREFIX,
     ApiError,
     api_error,
+    configured,
     idempotent,
     load,
     scoped,
@@ -72,22 +73,16 @@ T = TypeVar("T")
 _PARSER = NumberParser()
 
 
-def _configured(part: T | None) -> T:
-    if part is None:
-        raise ApiError(409, "contacts_unavailable", "the address book is not configured")
-    return part
-
-
 def directory() -> ContactDirectory:
-    return _configured(services().contacts)
+    return configured(services().contacts)
 
 
 def imports() -> ContactImports:
-    return _configured(services().imports)
+    return configured(services().imports)
 
 
 def books() -> AddressBooks:
-    return _configured(services().address_books)
+    return configured(services().address_books)
 
 
 def refused(run: Callable[[], T]) -> T:

@@ -103,6 +103,21 @@ SCHEMAS: dict[str, Any] = {
         "created_at": {"type": "string", "format": "date-time"},
         "scheduled_at": _NULLABLE_TIME, "sent_at": _NULLABLE_TIME, "done_at": _NULLABLE_TIME,
     }),
+    "Preview": _object({
+        "recipients": {"type": "integer"}, "complete": {"type": "boolean",
+                                                        "description": "no value missing"},
+        "missing": {"type": "object", "additionalProperties": {"type": "integer"},
+                    "description": "how many recipients miss each value"},
+        "rows_missing": {"type": "integer"},
+        "examples": {"type": "array", "items": _object({
+            "row": {"type": "integer"}, "number": _STRING,
+            "keys": {"type": "array", "items": _STRING}})},
+        "previews": {"type": "array", "items": _object({
+            "number": _STRING, "text": _STRING, "missing": {"type": "array", "items": _STRING},
+            "encoding": _STRING, "segments": {"type": "integer"}})},
+        "segments": {"type": "integer", "nullable": True},
+        "price": {**_MONEY, "nullable": True}, "unit": _STRING,
+    }),
     "Balance": _object({"unit": _STRING, "balance": _MONEY, "available": _MONEY,
                         "pending": _MONEY}),
     "CallbackEvent": _object({
@@ -205,6 +220,9 @@ def document() -> dict[str, Any]:
                 "get": _get("Messages, newest first (keyset pages)", "MessagePage",
                             "read", _query(MessagesQuery()), "400"),
             },
+            "/messages/preview": {"post": _post(
+                "The messages a send would make, rendered for each recipient, with the "
+                "values missing and the price", "SendRequest", "200", "Preview", "422")},
             "/messages/{message_id}": {"get": _get("One message", "Message", "read", [
                 {"name": "message_id", "in": "path", "required": True,
                  "schema": {"type": "string"}}])},
