@@ -1,6 +1,7 @@
 """Address book at scale: 1,000,000 contacts for one customer, added through the service in
 calls of 10,000 (the projection caught up after each), then the directory's queries timed.
 
+    .venv/bin/python bench/contacts_book.py            # SQLite in a temporary directory
     .venv/bin/python bench/contacts_book.py sqlite:///var/bench/contacts.db [count]
     .venv/bin/python bench/contacts_book.py "postgresql://127.0.0.1:5432/test?schema=bench"
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from uuid import uuid4
@@ -80,4 +82,8 @@ def main(url: str, count: int = 1_000_000) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+    if len(sys.argv) > 1:
+        main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+    else:  # one command: SQLite in a temporary directory
+        with tempfile.TemporaryDirectory(prefix="portevoix-bench-book-") as folder:
+            main(f"sqlite:///{folder}/contacts.db")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from portevoix import status
+from portevoix.contacts.files import Limits
 from portevoix.platform.channels import (
     http_php,
     json_api,
@@ -32,6 +33,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.follow()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
+    # A contact file may weigh up to the import limit; nothing else comes near it. Werkzeug
+    # refuses a larger body (413) before spooling it to disk.
+    app.config["MAX_CONTENT_LENGTH"] = Limits().max_bytes + 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["portevoix"] = services
     app.register_blueprint(status.bp)

@@ -18,6 +18,7 @@ import requests
 from json_client import LOGIN, PASSWORD, Api, keys_of, served
 from send_world import RETAIL_FR, a_world
 
+from portevoix.web import create_app
 from tests.unit.contacts.table_files import (
     write_csv_file,
     write_png,
@@ -285,3 +286,15 @@ def test_a_preview_shows_each_message_its_missing_values_and_its_price(api: Api)
     ]}, key="send")[1]["price"]
     api.world.services.catch_up_outbox()
     assert api.call("GET", "/messages")[1]["data"] == []  # a preview sends nothing
+
+
+def test_a_body_over_the_upload_limit_is_413_before_it_is_read(api: Api) -> None:
+    app = create_app(services=api.world.services, follow=False)
+    assert app.config["MAX_CONTENT_LENGTH"] > 200 * 1024 * 1024  # the import limit fits
+    app.config["MAX_CONTENT_LENGTH"] = 1_000
+
+    answer = app.test_client().post(
+        "/api/v1/imports", data={"file": (io.BytesIO(b"0612345678\n" * 500), "big.csv")},
+        headers={"Authorization": f"Bearer {api.keys['contacts']}"})
+
+    assert (answer.status_code, answer.get_json()["error"]["code"]) == (413, "file_too_large")

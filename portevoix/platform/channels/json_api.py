@@ -431,7 +431,8 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     """JSON errors under /api/v1 (unknown routes, wrong methods); elsewhere as they were."""
     if not request.path.startswith(PREFIX + "/") or error.code is None or error.code < 400:
         return error
-    code = {404: "not_found", 405: "method_not_allowed"}.get(error.code, "invalid_request")
+    code = {404: "not_found", 405: "method_not_allowed", 413: "file_too_large"}.get(
+        error.code, "invalid_request")
     return ApiError(error.code, code, error.description or error.name).response()
 
 
