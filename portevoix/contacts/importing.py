@@ -48,6 +48,7 @@ from portevoix.contacts.fields import (
     UnknownListError,
 )
 from portevoix.contacts.files import open_table
+from portevoix.contacts.files.prefetch import Prefetched
 from portevoix.contacts.import_rows import (
     TARGET_BLACKLIST,
     TARGET_LIST,
@@ -183,7 +184,7 @@ def dry_run(path: Path, request: ImportRequest, store: ImportStore,
     """Read the file and report what a commit would do; writes nothing to the store. Raises
     the files layer's FileRejectedError, MappingError, ContactImportError or ContactsError.
     With ``spool``, what the commit would write is kept there for it (``import_spool``)."""
-    table, fingerprint = open_table(path, filename), fingerprint_of(path)
+    table, fingerprint = Prefetched(open_table(path, filename), path), fingerprint_of(path)
     if spool is None or request.target == TARGET_PERSONALISED:
         return examine(table, request, store, fingerprint)
     _check(request)
@@ -230,8 +231,8 @@ def commit(path: Path, request: ImportRequest, expected_fingerprint: str, store:
                 sweep()
         report = replace(report, duplicates_in_list=report.duplicates_in_list + skipped)
     else:
-        report = _Pass(open_table(path, filename), request, store, list_numbers,
-                       sink.write).run(actual)
+        report = _Pass(Prefetched(open_table(path, filename), path), request, store,
+                       list_numbers, sink.write).run(actual)
     list_id = sink.finish()
     return replace(report, to_write=sink.written, committed=True, list_id=list_id)
 
