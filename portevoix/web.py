@@ -11,6 +11,7 @@ from portevoix.platform.channels import (
     json_api,
     json_callbacks,
     json_contacts,
+    json_imports,
     url2sms,
 )
 from portevoix.services import Services, build_services
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(json_api.bp)
     app.register_blueprint(json_callbacks.bp)
     app.register_blueprint(json_contacts.bp)
+    app.register_blueprint(json_imports.bp)
     return app

@@ -1,12 +1,11 @@
-"""``/api/v1`` contacts: the address book, its lists, imports, exports and data protection.
+"""``/api/v1`` contacts: the address book, its lists, exports and data protection.
 
 Every route needs the ``contacts`` scope. Contacts are searched by name, number, list and
 date added in keyset pages; lists hold contacts (a contact may be in several), which can be
 added, removed, moved and copied; duplicates (one number on several contacts) are listed and
 merged; the bad numbers the platform met are listed. A data-protection request gets the
-consent export of a contact, and erasure (by contact or by number). Imports are two steps:
-``POST /imports`` (multipart: the file and the choices) answers with the dry-run report, and
-``POST /imports/{id}/commit`` writes it. Errors are the rest of the API's (``json_api.py``).
+consent export of a contact, and erasure (by contact or by number). Imports are
+``json_imports.py``'s. Errors are the rest of the API's (``json_api.py``).
 """
 
 from __future__ import annotations
@@ -30,12 +29,7 @@ from portevoix.contacts.fields import (
     UnknownContactError,
     UnknownListError,
 )
-from portevoix.contacts.files import FileRejectedError, template_file, write_csv, write_xlsx
-from portevoix.contacts.files.templates import TEMPLATES
-from portevoix.contacts.import_sessions import ImportSession, UploadTooLargeError
-from portevoix.contacts.importing import ContactImportError
-from portevoix.contacts.imports import Choice, ContactImports, ImportStateError
-from portevoix.contacts.mapping import MappingError
+from portevoix.contacts.files import write_csv, write_xlsx
 from portevoix.platform.channels.json_api import (
     PREFIX,
     ApiError,
@@ -54,13 +48,11 @@ from portevoix.platform.channels.json_contact_schemas import (
     ContactsQuery,
     EraseSchema,
     ExportQuery,
-    ImportChoiceSchema,
     LimitQuery,
     ListSchema,
     MergeSchema,
     MoveSchema,
     NewContactSchema,
-    TemplateQuery,
     WithdrawSchema,
 )
 from portevoix.platform.numbers import NumberParser, Rejection
@@ -77,10 +69,6 @@ def directory() -> ContactDirectory:
     return configured(services().contacts)
 
 
-def imports() -> ContactImports:
-    return configured(services().imports)
-
-
 def books() -> AddressBooks:
     return configured(services().address_books)
 
@@ -95,10 +83,10 @@ def refused(run: Callable[[], T]) -> T:
     except UnknownListError as error:
         raise ApiError(404, "not_found", str(error)) from error
     except ContactsError as error:
-        raise ApiError(422, _code(error), str(error)) from error
+        raise ApiError(422, code_of(error), str(error)) from error
 
 
-def _code(error: Exception) -> str:
+def code_of(error: Exception) -> str:
     """``ListNameTakenError`` → ``list_name_taken``."""
     name = type(error).__name__.removesuffix("Error")
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
@@ -268,7 +256,7 @@ def export() -> ResponseReturnValue:
     if query["list_id"] is not None:
         _list(query["list_id"])
     rows = export_rows(directory(), g.customer_id, query["list_id"])
-    return _file(query["format"], "contacts", lambda out: (
+    return file_answer(query["format"], "contacts", lambda out: (
         write_csv(EXPORT_HEADER, rows, out) if query["format"] == "csv"
         else write_xlsx(EXPORT_HEADER, rows, out)))
 
@@ -363,63 +351,6 @@ def copy(list_id: UUID) -> ResponseReturnValue:
     return jsonify(list_json(_list(given["to_list_id"])))
 
 
-# Imports ------------------------------------------------------------------------------
-
-
-@bp.post("/imports")
-@scoped(SCOPE)
-def upload() -> ResponseReturnValue:
-    file = request.files.get("file")
-    if file is None:
-        raise ApiError(400, "invalid_request", "a multipart upload with a file field is needed",
-                       fields={"file": ["missing"]})
-    choice = _choice(request.form.to_dict())
-    session = _imported(lambda: imports().upload(g.customer_id, file.filename or "",
-                                                 file.stream, choice))
-    response = jsonify(import_json(session, imports().preview(session.import_id,
-                                                              session.filename)))
-    response.status_code = 201
-    response.headers["Location"] = f"{PREFIX}/imports/{session.import_id}"
-    return response
-
-
-@bp.get("/imports/<uuid:import_id>")
-@scoped(SCOPE)
-def one_import(import_id: UUID) -> ResponseReturnValue:
-    session = _imported(lambda: imports().get(g.customer_id, import_id))
-    return jsonify(import_json(session))
-
-
-@bp.post("/imports/<uuid:import_id>/examine")
-@scoped(SCOPE)
-@idempotent
-def examine(import_id: UUID) -> ResponseReturnValue:
-    given = request.get_json(force=True, silent=True)
-    choice = _choice(given if isinstance(given, dict) else None)
-    session = _imported(lambda: imports().examine_again(g.customer_id, import_id, choice))
-    return jsonify(import_json(session, imports().preview(import_id, session.filename)))
-
-
-@bp.post("/imports/<uuid:import_id>/commit")
-@scoped(SCOPE)
-@idempotent
-def commit(import_id: UUID) -> ResponseReturnValue:
-    session = _imported(lambda: imports().commit(g.customer_id, import_id))
-    response = jsonify(import_json(session))
-    response.status_code = 200 if session.state in ("committed", "failed") else 202
-    return response
-
-
-@bp.get("/imports/templates/<name>")
-@scoped(SCOPE)
-def template(name: str) -> ResponseReturnValue:
-    fmt = load(TemplateQuery(), request.args.to_dict())["format"]
-    if name not in TEMPLATES:
-        raise ApiError(404, "not_found", f"no template {name!r}; templates: "
-                       f"{', '.join(TEMPLATES)}")
-    return _file(fmt, name, lambda out: out.write(template_file(name, fmt)))
-
-
 # Helpers ----------------------------------------------------------------------------
 
 
@@ -451,37 +382,7 @@ def _consent(given: object, required: bool = False) -> Consent | None:
     return Consent(found["source"], found["given_at"], found["wording"], found["channel"])
 
 
-def _choice(given: dict[str, Any] | None) -> Choice:
-    found = load(ImportChoiceSchema(), given if given is not None else {})
-    consent = None
-    if found["consent_source"] is not None:
-        if found["consent_given_at"] is None:
-            raise ApiError(400, "invalid_request", "a consent needs consent_given_at",
-                           fields={"consent_given_at": ["required with consent_source"]})
-        consent = Consent(found["consent_source"], found["consent_given_at"],
-                          found["consent_wording"], found["consent_channel"])
-    columns = (tuple(c.strip() for c in found["columns"].split(","))
-               if found["columns"] else None)
-    return Choice(found["target"], columns, found["has_header"], found["list_id"],
-                  found["new_list_name"], found["country"].upper(), consent)
-
-
-def _imported(run: Callable[[], T]) -> T:
-    try:
-        return refused(run)
-    except LookupError as error:
-        raise ApiError(404, "not_found", str(error)) from error
-    except UploadTooLargeError as error:
-        raise ApiError(413, "file_too_large", str(error)) from error
-    except FileRejectedError as error:
-        raise ApiError(422, f"file_{error.code}", error.message) from error
-    except (MappingError, ContactImportError) as error:
-        raise ApiError(422, _code(error), str(error)) from error
-    except ImportStateError as error:
-        raise ApiError(409, "import_state", str(error)) from error
-
-
-def _file(fmt: str, name: str, write: Callable[[BytesIO], object]) -> Response:
+def file_answer(fmt: str, name: str, write: Callable[[BytesIO], object]) -> Response:
     out = BytesIO()
     write(out)
     mimetype = ("text/csv; charset=utf-8" if fmt == "csv" else
@@ -491,7 +392,7 @@ def _file(fmt: str, name: str, write: Callable[[BytesIO], object]) -> Response:
     return response
 
 
-def _time(value: datetime | None) -> str | None:
+def time_text(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
@@ -503,25 +404,12 @@ def contact_json(found: Contact) -> dict[str, Any]:
         "email": fields.email, "company": fields.company, "custom": list(fields.custom),
         "notes": fields.notes, "blocked": found.blocked,
         "consent": None if found.consent_source is None else {
-            "source": found.consent_source, "given_at": _time(found.consent_at)},
-        "added_at": _time(found.added_at), "updated_at": _time(found.updated_at),
+            "source": found.consent_source, "given_at": time_text(found.consent_at)},
+        "added_at": time_text(found.added_at), "updated_at": time_text(found.updated_at),
     }
 
 
 def list_json(found: ListSummary) -> dict[str, Any]:
     return {"list_id": str(found.list_id), "name": found.name,
             "description": found.description, "member_count": found.member_count,
-            "created_at": _time(found.created_at)}
-
-
-def import_json(session: ImportSession, preview: list[list[str]] | None = None
-                ) -> dict[str, Any]:
-    found: dict[str, Any] = {
-        "import_id": str(session.import_id), "filename": session.filename,
-        "size": session.size, "state": session.state, "request": session.request,
-        "report": session.report, "result": session.result, "error": session.error,
-        "created_at": _time(session.created_at), "committed_at": _time(session.committed_at),
-    }
-    if preview is not None:
-        found["preview"] = preview
-    return found
+            "created_at": time_text(found.created_at)}
