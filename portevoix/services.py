@@ -365,6 +365,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
         directory.catch_up_sends = lambda: [
             r.catch_up() for r in runners if r.projection.name in _BAD_NUMBER_VIEWS]
         sealer.create_table()
+        sessions = ImportSessions(engine, _uploads_dir(settings, storage))
+        sessions.create_tables()
         for runner in runners:
             runner.create_tables()
         callback_log = CallbackLog(engine)
@@ -383,8 +385,6 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
         services.send_sms, settings.secret_key)
     services.callback_log = callback_log
     services.address_books, services.contacts = address_books, directory
-    sessions = ImportSessions(engine, _uploads_dir(settings, storage))
-    sessions.create_tables()
     services.imports = ContactImports(sessions, ServicesImportStore(services), clock)
     services.callbacks = CallbackDelivery(callback_log, settings.secret_key, clock)
     services.jobs.extend([
