@@ -187,21 +187,21 @@ def dry_run(path: Path, request: ImportRequest, store: ImportStore,
     table, fingerprint = Prefetched(open_table(path, filename), path), fingerprint_of(path)
     if spool is None or request.target == TARGET_PERSONALISED:
         return examine(table, request, store, fingerprint)
-    _check(request)
     with SpoolWriter(spool) as writer:
-        report = _Pass(table, request, store, _list_numbers(request, store),
-                       lambda chunk: writer.write([_spooled(r) for r in chunk])
-                       ).run(fingerprint)
+        report = examine(table, request, store, fingerprint,
+                         lambda chunk: writer.write([_spooled(r) for r in chunk]))
         writer.finish(report)
     return report
 
 
 def examine(table: Rows, request: ImportRequest, store: ImportStore | None,
-            fingerprint: str = "") -> ImportReport:
-    """The dry run of rows already opened (``table.format`` and ``table.rows()``)."""
+            fingerprint: str = "",
+            on_chunk: Callable[[Sequence[_Accepted]], None] | None = None) -> ImportReport:
+    """The dry run of rows already opened (``table.format`` and ``table.rows()``);
+    ``on_chunk`` receives what a commit would write, chunk by chunk."""
     _check(request)
     list_numbers = _list_numbers(request, store) if store is not None else set()
-    return _Pass(table, request, store, list_numbers).run(fingerprint)
+    return _Pass(table, request, store, list_numbers, on_chunk).run(fingerprint)
 
 
 def commit(path: Path, request: ImportRequest, expected_fingerprint: str, store: ImportStore,

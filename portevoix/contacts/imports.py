@@ -91,16 +91,16 @@ class ContactImports:
             raise
         self.sessions.record(import_id, customer_id, filename, size,
                              _request_json(request, choice), report, self.clock())
-        return self._found(customer_id, import_id)
+        return self.get(customer_id, import_id)
 
     def examine_again(self, customer_id: UUID, import_id: UUID, choice: Choice
                       ) -> ImportSession:
-        session = self._found(customer_id, import_id)
+        session = self.get(customer_id, import_id)
         if session.state != EXAMINED:
             raise ImportStateError(f"the import is {session.state}: upload the file again")
         request, report = self._examine(customer_id, import_id, session.filename, choice)
         self.sessions.reexamined(import_id, _request_json(request, choice), report)
-        return self._found(customer_id, import_id)
+        return self.get(customer_id, import_id)
 
     def preview(self, import_id: UUID, filename: str) -> list[list[str]]:
         """The file's first rows as read, to show beside the mapping."""
@@ -112,27 +112,28 @@ class ContactImports:
     def commit(self, customer_id: UUID, import_id: UUID, wait_s: float = 5.0
                ) -> ImportSession:
         """Start the commit (or find it running) and wait up to ``wait_s`` for it."""
-        session = self._found(customer_id, import_id)
+        session = self.get(customer_id, import_id)
         if session.state == COMMITTED:
             return session
         request = _request_of(customer_id, session)
         if request.target == TARGET_PERSONALISED:
             raise ImportStateError("a personalised sheet is not committed: send it, naming "
                                    "its import_id")
+        self._running = {i: f for i, f in self._running.items() if not f.done()}
         running = self._running.get(import_id)
-        if running is None or running.done():
+        if running is None:
             if not self.sessions.start_commit(customer_id, import_id):
-                return self._found(customer_id, import_id)
+                return self.get(customer_id, import_id)
             running = self._worker.submit(self._commit, import_id, request, session)
             self._running[import_id] = running
         with suppress(FutureTimeout):
             running.result(timeout=wait_s)
-        return self._found(customer_id, import_id)
+        return self.get(customer_id, import_id)
 
     def recipients(self, customer_id: UUID, import_id: UUID
                    ) -> list[tuple[str, dict[str, str]]]:
         """A personalised sheet's rows for a send."""
-        session = self._found(customer_id, import_id)
+        session = self.get(customer_id, import_id)
         request = _request_of(customer_id, session)
         if request.target != TARGET_PERSONALISED:
             raise ImportStateError("this import is not a personalised sheet")
@@ -168,9 +169,6 @@ class ContactImports:
                                 self.sessions.spool_of(import_id))
 
     def get(self, customer_id: UUID, import_id: UUID) -> ImportSession:
-        return self._found(customer_id, import_id)
-
-    def _found(self, customer_id: UUID, import_id: UUID) -> ImportSession:
         found = self.sessions.get(customer_id, import_id)
         if found is None:
             raise LookupError(f"no import {import_id}")

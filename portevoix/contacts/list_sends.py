@@ -17,6 +17,7 @@ from typing import Protocol
 from uuid import UUID
 
 from portevoix.contacts.directory import ListSummary
+from portevoix.contacts.fields import fold
 from portevoix.contacts.personalise import (
     MISSING_REFUSE,
     Template,
@@ -59,10 +60,12 @@ def resolve_lists(directory: Lists, customer_id: UUID,
                   names_or_ids: Iterable[str]) -> list[ListSummary]:
     """The customer's lists named (case does not matter) or identified; ListSendError
     ``unknown_list`` naming the first that is neither."""
-    by_id = {str(found.list_id): found for found in directory.lists(customer_id)}
+    lists = directory.lists(customer_id)
+    by_id = {str(found.list_id): found for found in lists}
+    by_name = {fold(found.name): found for found in lists}
     resolved: list[ListSummary] = []
     for given in names_or_ids:
-        found = by_id.get(given.strip().lower()) or directory.list_by_name(customer_id, given)
+        found = by_id.get(given.strip().lower()) or by_name.get(fold(given))
         if found is None:
             raise ListSendError("unknown_list", f"no distribution list {given!r}")
         resolved.append(found)

@@ -38,7 +38,6 @@ from portevoix.contacts.personalise import (
     MissingValuesError,
     PersonalisationError,
     Template,
-    check_missing,
     preview,
 )
 from portevoix.ledger.amounts import format_amount
@@ -297,12 +296,16 @@ def preview_send() -> ResponseReturnValue:
     with contact_refusals():
         template = Template.compile(order["text"])
         recipients = recipients_of(order)
-        report = check_missing(template, recipients, fallback)
         policy = str(services().tenancy.customer(g.customer_id).options["non_gsm_policy"])
         shown = preview(template, recipients, 10, fallback, policy)
         quoted = None
-        if report.complete:
+        found: Audience | None = None
+        try:  # one pass renders every message and counts what is missing
             found = rendered(recipients, order["text"], MISSING_FALLBACK, fallback)
+            report = MissingReport(len(recipients), 0, {}, ())
+        except MissingValuesError as missing:
+            report = missing.report
+        if found is not None:
             messages = list(found.rows) or [(n, order["text"]) for n in found.numbers]
             try:
                 quoted = services().quoting.quote(g.customer_id, messages)

@@ -34,6 +34,7 @@ from portevoix.platform.channels.json_api import (
     PREFIX,
     ApiError,
     api_error,
+    body,
     configured,
     idempotent,
     load,
@@ -121,7 +122,7 @@ def contacts() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def add_contact() -> ResponseReturnValue:
-    given = load(NewContactSchema(), request.get_json(force=True, silent=True))
+    given = load(NewContactSchema(), body())
     fields = _fields(given, consent=_consent(given["consent"]))
     contact_id = refused(lambda: books().add_contact(g.customer_id, fields, given["list_ids"]))
     response = jsonify(contact_json(_contact(contact_id)))
@@ -140,7 +141,7 @@ def contact(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def update_contact(contact_id: UUID) -> ResponseReturnValue:
-    given = load(ContactSchema(), request.get_json(force=True, silent=True))
+    given = load(ContactSchema(), body())
     _contact(contact_id)
     refused(lambda: books().update_contact(g.customer_id, contact_id, _fields(given)))
     return jsonify(contact_json(_contact(contact_id)))
@@ -157,7 +158,7 @@ def delete_contact(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def block() -> ResponseReturnValue:
-    given = load(BlockSchema(), request.get_json(force=True, silent=True))
+    given = load(BlockSchema(), body())
     refused(lambda: books().block(g.customer_id, given["contact_ids"], given["blocked"]))
     return jsonify(contacts=len(set(given["contact_ids"])), blocked=given["blocked"])
 
@@ -166,7 +167,7 @@ def block() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def delete_contacts() -> ResponseReturnValue:
-    given = load(ContactIdsSchema(), request.get_json(force=True, silent=True))
+    given = load(ContactIdsSchema(), body())
     refused(lambda: books().delete_contacts(g.customer_id, given["contact_ids"]))
     return jsonify(deleted=len(set(given["contact_ids"])))
 
@@ -175,7 +176,7 @@ def delete_contacts() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def give_consent(contact_id: UUID) -> ResponseReturnValue:
-    consent = _consent(request.get_json(force=True, silent=True), required=True)
+    consent = _consent(body(), required=True)
     assert consent is not None
     refused(lambda: books().give_consent(g.customer_id, contact_id, consent))
     return jsonify(contact_json(_contact(contact_id)))
@@ -185,7 +186,7 @@ def give_consent(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def withdraw_consent(contact_id: UUID) -> ResponseReturnValue:
-    given = load(WithdrawSchema(), request.get_json(force=True, silent=True) or {})
+    given = load(WithdrawSchema(), body() or {})
     refused(lambda: books().withdraw_consent(g.customer_id, contact_id, services().clock(),
                                              given["source"]))
     return jsonify(contact_json(_contact(contact_id)))
@@ -206,7 +207,7 @@ def consent_export(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def erase() -> ResponseReturnValue:
-    given = load(EraseSchema(), request.get_json(force=True, silent=True))
+    given = load(EraseSchema(), body())
     if bool(given["contact_ids"]) == bool(given["number"]):
         raise ApiError(400, "invalid_request", "give either contact_ids or number",
                        fields={"_schema": ["give either contact_ids or number"]})
@@ -232,7 +233,7 @@ def duplicates() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def merge() -> ResponseReturnValue:
-    given = load(MergeSchema(), request.get_json(force=True, silent=True))
+    given = load(MergeSchema(), body())
     refused(lambda: books().merge_duplicates(g.customer_id, given["keep"], given["others"]))
     return jsonify(contact_json(_contact(given["keep"])))
 
@@ -274,7 +275,7 @@ def lists() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def create_list() -> ResponseReturnValue:
-    given = load(ListSchema(), request.get_json(force=True, silent=True))
+    given = load(ListSchema(), body())
     list_id = refused(lambda: books().create_list(g.customer_id, given["name"],
                                                   given["description"]))
     response = jsonify(list_json(_list(list_id)))
@@ -293,7 +294,7 @@ def one_list(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def change_list(list_id: UUID) -> ResponseReturnValue:
-    given = load(ListSchema(), request.get_json(force=True, silent=True))
+    given = load(ListSchema(), body())
     _list(list_id)
     refused(lambda: books().change_list(g.customer_id, list_id, given["name"],
                                         given["description"]))
@@ -312,7 +313,7 @@ def delete_list(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def add_members(list_id: UUID) -> ResponseReturnValue:
-    given = load(ContactIdsSchema(), request.get_json(force=True, silent=True))
+    given = load(ContactIdsSchema(), body())
     _list(list_id)
     refused(lambda: books().add_to_list(g.customer_id, list_id, given["contact_ids"]))
     return jsonify(list_json(_list(list_id)))
@@ -322,7 +323,7 @@ def add_members(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def remove_members(list_id: UUID) -> ResponseReturnValue:
-    given = load(ContactIdsSchema(), request.get_json(force=True, silent=True))
+    given = load(ContactIdsSchema(), body())
     _list(list_id)
     refused(lambda: books().remove_from_list(g.customer_id, list_id, given["contact_ids"]))
     return jsonify(list_json(_list(list_id)))
@@ -332,7 +333,7 @@ def remove_members(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def move(list_id: UUID) -> ResponseReturnValue:
-    given = load(MoveSchema(), request.get_json(force=True, silent=True))
+    given = load(MoveSchema(), body())
     _list(list_id)
     _list(given["to_list_id"])
     refused(lambda: books().move(g.customer_id, given["contact_ids"], list_id,
@@ -344,7 +345,7 @@ def move(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def copy(list_id: UUID) -> ResponseReturnValue:
-    given = load(MoveSchema(), request.get_json(force=True, silent=True))
+    given = load(MoveSchema(), body())
     _list(list_id)
     _list(given["to_list_id"])
     refused(lambda: books().copy(g.customer_id, given["contact_ids"], given["to_list_id"]))

@@ -22,6 +22,7 @@ from portevoix.platform.channels.json_api import (
     PREFIX,
     ApiError,
     api_error,
+    body,
     configured,
     idempotent,
     load,
@@ -74,7 +75,7 @@ def one_import(import_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def examine(import_id: UUID) -> ResponseReturnValue:
-    given = request.get_json(force=True, silent=True)
+    given = body()
     choice = _choice(given if isinstance(given, dict) else None)
     session = _imported(lambda: imports().examine_again(g.customer_id, import_id, choice))
     return jsonify(import_json(session, imports().preview(import_id, session.filename)))

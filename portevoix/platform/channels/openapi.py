@@ -18,37 +18,35 @@ from portevoix.platform.channels.json_schemas import (
     QuoteSchema,
     RowSchema,
     SendSchema,
-    field_schema,
     json_schema,
+)
+from portevoix.platform.channels.openapi_parts import (
+    IDEMPOTENCY,
+    NULLABLE_TIME,
+    STRING,
+    json_object,
+    page_of,
+    query_parameters,
+    ref,
 )
 from portevoix.projections.journal import COUNTS
 
 _REFS: dict[type[Schema], str] = {RowSchema: "Row"}
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-_STRING = {"type": "string"}
-_NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 _MONEY = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$",
           "description": "an amount in the platform's unit, as a decimal string"}
 
 
-def _object(properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": list(properties)}
-
-
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 _CALLBACK = {
-    "callback_id": {"type": "string", "format": "uuid"}, "url": _STRING,
+    "callback_id": {"type": "string", "format": "uuid"}, "url": STRING,
     "state": {"type": "string", "enum": list(STATES)},
     "events": {"type": "integer", "description": "how many events it carries (1 to 100)"},
     "tries": {"type": "integer", "description": "attempts since queued or retried"},
     "created_at": {"type": "string", "format": "date-time"},
-    "next_attempt_at": _NULLABLE_TIME, "finished_at": _NULLABLE_TIME,
-    "attempts": {"type": "array", "items": _ref("CallbackAttempt")},
+    "next_attempt_at": NULLABLE_TIME, "finished_at": NULLABLE_TIME,
+    "attempts": {"type": "array", "items": ref("CallbackAttempt")},
 }
 
 
@@ -56,97 +54,95 @@ SCHEMAS: dict[str, Any] = {
     "Row": json_schema(RowSchema()),
     "SendRequest": json_schema(SendSchema(), _REFS),
     "QuoteRequest": json_schema(QuoteSchema(), _REFS),
-    "Error": _object({"error": {
+    "Error": json_object({"error": {
         "type": "object", "required": ["code", "legacy_code", "message"],
         "properties": {
             "code": {"type": "string", "example": "insufficient_credit"},
             "legacy_code": {"type": "integer", "nullable": True,
                             "description": "the seeds' result code of a send refusal"},
-            "message": _STRING,
+            "message": STRING,
             "fields": {"type": "object", "description": "marshmallow's messages, by field"},
         }}}),
-    "Refusal": _object({"number": _STRING, "legacy_code": {"type": "integer"},
-                        "reason": _STRING, "detail": _STRING}),
-    "Submitted": _object({
+    "Refusal": json_object({"number": STRING, "legacy_code": {"type": "integer"},
+                        "reason": STRING, "detail": STRING}),
+    "Submitted": json_object({
         "campaign_id": {"type": "string", "format": "uuid"},
         "code": {"type": "integer", "description": "80 sent, 81 deferred, 92 test"},
-        "message": _STRING, "status": _STRING, "recipients": {"type": "integer"},
-        "segments": {"type": "integer"}, "price": _MONEY, "unit": _STRING,
-        "refused": {"type": "array", "items": _ref("Refusal")},
-        "duplicates": {"type": "array", "items": _STRING},
-        "notes": {"type": "array", "items": _STRING},
+        "message": STRING, "status": STRING, "recipients": {"type": "integer"},
+        "segments": {"type": "integer"}, "price": _MONEY, "unit": STRING,
+        "refused": {"type": "array", "items": ref("Refusal")},
+        "duplicates": {"type": "array", "items": STRING},
+        "notes": {"type": "array", "items": STRING},
     }),
-    "Quote": _object({
+    "Quote": json_object({
         "recipients": {"type": "integer"}, "segments": {"type": "integer"}, "price": _MONEY,
-        "unit": _STRING,
-        "lines": {"type": "array", "items": _object({
-            "number": _STRING, "e164": _STRING, "country": _STRING, "operator": _STRING,
-            "encoding": _STRING, "segments": {"type": "integer"}, "price": _MONEY})},
-        "refused": {"type": "array", "items": _object(
-            {"number": _STRING, "reason": _STRING, "detail": _STRING})},
+        "unit": STRING,
+        "lines": {"type": "array", "items": json_object({
+            "number": STRING, "e164": STRING, "country": STRING, "operator": STRING,
+            "encoding": STRING, "segments": {"type": "integer"}, "price": _MONEY})},
+        "refused": {"type": "array", "items": json_object(
+            {"number": STRING, "reason": STRING, "detail": STRING})},
     }),
-    "Campaign": _object({
-        "campaign_id": {"type": "string", "format": "uuid"}, "status": _STRING,
-        "kind": _STRING, "sender": _STRING, "reference": _STRING, "channel": _STRING,
+    "Campaign": json_object({
+        "campaign_id": {"type": "string", "format": "uuid"}, "status": STRING,
+        "kind": STRING, "sender": STRING, "reference": STRING, "channel": STRING,
         "recipients": {"type": "integer"}, "segments": {"type": "integer"},
         "price": _MONEY, "charged": _MONEY, "released": _MONEY,
-        "counts": _object({name: {"type": "integer"} for name in COUNTS}),
+        "counts": json_object({name: {"type": "integer"} for name in COUNTS}),
         "created_at": {"type": "string", "format": "date-time"},
-        "scheduled_at": _NULLABLE_TIME, "first_sent_at": _NULLABLE_TIME,
-        "last_sent_at": _NULLABLE_TIME, "closed_at": _NULLABLE_TIME,
+        "scheduled_at": NULLABLE_TIME, "first_sent_at": NULLABLE_TIME,
+        "last_sent_at": NULLABLE_TIME, "closed_at": NULLABLE_TIME,
     }),
-    "Message": _object({
-        "message_id": _STRING, "campaign_id": {"type": "string", "format": "uuid"},
-        "number": _STRING, "country": _STRING, "operator": _STRING, "text": _STRING,
-        "sender": _STRING, "kind": _STRING, "segments": {"type": "integer"}, "price": _MONEY,
-        "status": _STRING, "reason": _STRING, "stat": _STRING, "error_code": _STRING,
+    "Message": json_object({
+        "message_id": STRING, "campaign_id": {"type": "string", "format": "uuid"},
+        "number": STRING, "country": STRING, "operator": STRING, "text": STRING,
+        "sender": STRING, "kind": STRING, "segments": {"type": "integer"}, "price": _MONEY,
+        "status": STRING, "reason": STRING, "stat": STRING, "error_code": STRING,
         "created_at": {"type": "string", "format": "date-time"},
-        "scheduled_at": _NULLABLE_TIME, "sent_at": _NULLABLE_TIME, "done_at": _NULLABLE_TIME,
+        "scheduled_at": NULLABLE_TIME, "sent_at": NULLABLE_TIME, "done_at": NULLABLE_TIME,
     }),
-    "Preview": _object({
+    "Preview": json_object({
         "recipients": {"type": "integer"}, "complete": {"type": "boolean",
                                                         "description": "no value missing"},
         "missing": {"type": "object", "additionalProperties": {"type": "integer"},
                     "description": "how many recipients miss each value"},
         "rows_missing": {"type": "integer"},
-        "examples": {"type": "array", "items": _object({
-            "row": {"type": "integer"}, "number": _STRING,
-            "keys": {"type": "array", "items": _STRING}})},
-        "previews": {"type": "array", "items": _object({
-            "number": _STRING, "text": _STRING, "missing": {"type": "array", "items": _STRING},
-            "encoding": _STRING, "segments": {"type": "integer"}})},
+        "examples": {"type": "array", "items": json_object({
+            "row": {"type": "integer"}, "number": STRING,
+            "keys": {"type": "array", "items": STRING}})},
+        "previews": {"type": "array", "items": json_object({
+            "number": STRING, "text": STRING, "missing": {"type": "array", "items": STRING},
+            "encoding": STRING, "segments": {"type": "integer"}})},
         "segments": {"type": "integer", "nullable": True},
-        "price": {**_MONEY, "nullable": True}, "unit": _STRING,
+        "price": {**_MONEY, "nullable": True}, "unit": STRING,
     }),
-    "Balance": _object({"unit": _STRING, "balance": _MONEY, "available": _MONEY,
+    "Balance": json_object({"unit": STRING, "balance": _MONEY, "available": _MONEY,
                         "pending": _MONEY}),
-    "CallbackEvent": _object({
+    "CallbackEvent": json_object({
         "id": {"type": "string", "description": "message_id:status, unique: drop repeats"},
-        "message_id": _STRING, "campaign_id": {"type": "string", "format": "uuid"},
-        "reference": _STRING, "number": _STRING, "status": _STRING,
+        "message_id": STRING, "campaign_id": {"type": "string", "format": "uuid"},
+        "reference": STRING, "number": STRING, "status": STRING,
         "stat": _NULLABLE_STRING, "error_code": _NULLABLE_STRING, "reason": _NULLABLE_STRING,
         "occurred_at": {"type": "string", "format": "date-time"},
     }),
-    "CallbackAttempt": _object({
+    "CallbackAttempt": json_object({
         "at": {"type": "string", "format": "date-time"},
         "http_status": {"type": "integer", "nullable": True,
                         "description": "null: no answer (see error)"},
-        "error": _STRING, "duration_ms": {"type": "integer"},
+        "error": STRING, "duration_ms": {"type": "integer"},
     }),
-    "Callback": _object(_CALLBACK),
-    "CallbackWithPayload": _object({**_CALLBACK, "payload": _object({
-        "events": {"type": "array", "items": _ref("CallbackEvent")}})}),
-    "CallbackSecret": _object({
-        "secret": _STRING, "algorithm": _STRING, "signed": _STRING,
-        "timestamp_header": _STRING, "signature_header": _STRING,
-        "signature_prefix": _STRING, "callback_id_header": _STRING,
+    "Callback": json_object(_CALLBACK),
+    "CallbackWithPayload": json_object({**_CALLBACK, "payload": json_object({
+        "events": {"type": "array", "items": ref("CallbackEvent")}})}),
+    "CallbackSecret": json_object({
+        "secret": STRING, "algorithm": STRING, "signed": STRING,
+        "timestamp_header": STRING, "signature_header": STRING,
+        "signature_prefix": STRING, "callback_id_header": STRING,
     }),
 }
 for _name, _item in (("CampaignPage", "Campaign"), ("MessagePage", "Message"),
                      ("CallbackPage", "Callback")):
-    SCHEMAS[_name] = _object({"data": {"type": "array", "items": _ref(_item)},
-                              "after": {"type": "string", "nullable": True,
-                                        "description": "the next page's cursor; null on the last"}})
+    SCHEMAS[_name] = page_of(_item)
 
 ERRORS = {
     "400": "the request is malformed (see error.fields)",
@@ -163,21 +159,12 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _responses(ok: str, schema: str, *errors: str) -> dict[str, Any]:
-    found: dict[str, Any] = {ok: {"description": "done", "content": _json(_ref(schema))}}
+    found: dict[str, Any] = {ok: {"description": "done", "content": _json(ref(schema))}}
     for status in ("401", "403", "404", *errors):
-        found[status] = {"description": ERRORS[status], "content": _json(_ref("Error"))}
+        found[status] = {"description": ERRORS[status], "content": _json(ref("Error"))}
     return found
 
 
-def _query(schema: Any) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "query", "required": False,
-             "schema": field_schema(field, {})} for name, field in schema.fields.items()]
-
-
-_IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255,
-                           "pattern": r"^[A-Za-z0-9_.:-]+$"},
-                "description": "the same key and body again: the stored response"}
 _CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,
                 "schema": {"type": "string", "format": "uuid"}}
 _CALLBACK_ID = {"name": "callback_id", "in": "path", "required": True,
@@ -188,11 +175,11 @@ def _post(summary: str, request: str | None, ok: str, schema: str, *errors: str,
           extra: list[dict[str, Any]] | None = None, scope: str = "send") -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary, "security": [{"apiKey": []}], "x-scope": scope,
-        "parameters": [*(extra or []), _IDEMPOTENCY],
+        "parameters": [*(extra or []), IDEMPOTENCY],
         "responses": _responses(ok, schema, "400", "409", *errors),
     }
     if request:
-        operation["requestBody"] = {"required": True, "content": _json(_ref(request))}
+        operation["requestBody"] = {"required": True, "content": _json(ref(request))}
     return operation
 
 
@@ -218,7 +205,7 @@ def document() -> dict[str, Any]:
                 "post": _post("Send one text to numbers, or personalised rows", "SendRequest",
                               "201", "Submitted", "422"),
                 "get": _get("Messages, newest first (keyset pages)", "MessagePage",
-                            "read", _query(MessagesQuery()), "400"),
+                            "read", query_parameters(MessagesQuery()), "400"),
             },
             "/messages/preview": {"post": _post(
                 "The messages a send would make, rendered for each recipient, with the "
@@ -227,7 +214,7 @@ def document() -> dict[str, Any]:
                 {"name": "message_id", "in": "path", "required": True,
                  "schema": {"type": "string"}}])},
             "/campaigns": {"get": _get("Campaigns, newest first (keyset pages)",
-                                       "CampaignPage", "read", _query(CampaignsQuery()),
+                                       "CampaignPage", "read", query_parameters(CampaignsQuery()),
                                        "400")},
             "/campaigns/{campaign_id}": {"get": _get("One campaign", "Campaign", "read",
                                                      [_CAMPAIGN_ID])},
@@ -239,7 +226,7 @@ def document() -> dict[str, Any]:
             "/balance": {"get": _get("The account's credit", "Balance", "balance")},
             "/callbacks": {"get": _get("Status-callback deliveries, newest first (keyset "
                                        "pages)", "CallbackPage", "read",
-                                       _query(CallbacksQuery()), "400")},
+                                       query_parameters(CallbacksQuery()), "400")},
             "/callbacks/secret": {"get": _get(
                 "The secret callbacks are signed with (HMAC-SHA256 of timestamp.body)",
                 "CallbackSecret", "send", None, "409")},

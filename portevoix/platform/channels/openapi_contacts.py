@@ -24,46 +24,40 @@ from portevoix.platform.channels.json_contact_schemas import (
     TemplateQuery,
     WithdrawSchema,
 )
-from portevoix.platform.channels.json_schemas import field_schema, json_schema
+from portevoix.platform.channels.json_schemas import json_schema
+from portevoix.platform.channels.openapi_parts import (
+    IDEMPOTENCY,
+    NULLABLE_TIME,
+    STRING,
+    TIME,
+    UUID_STRING,
+    json_object,
+    page_of,
+    query_parameters,
+    ref,
+)
 
 SCOPE = "contacts"
-_STRING = {"type": "string"}
-_TIME = {"type": "string", "format": "date-time"}
-_NULLABLE_TIME = {**_TIME, "nullable": True}
-_UUID = {"type": "string", "format": "uuid"}
 _FILE_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _object(properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": list(properties)}
-
-
-def _page(item: str) -> dict[str, Any]:
-    return _object({"data": {"type": "array", "items": _ref(item)},
-                    "after": {"type": "string", "nullable": True}})
-
-
 _CONTACT = {
-    "contact_id": _UUID, "number": _STRING, "last_name": _STRING, "first_name": _STRING,
-    "email": _STRING, "company": _STRING, "custom": {"type": "array", "items": _STRING},
-    "notes": _STRING, "blocked": {"type": "boolean"},
+    "contact_id": UUID_STRING, "number": STRING, "last_name": STRING, "first_name": STRING,
+    "email": STRING, "company": STRING, "custom": {"type": "array", "items": STRING},
+    "notes": STRING, "blocked": {"type": "boolean"},
     "consent": {"type": "object", "nullable": True,
-                "properties": {"source": _STRING, "given_at": _NULLABLE_TIME}},
-    "added_at": _TIME, "updated_at": _TIME,
+                "properties": {"source": STRING, "given_at": NULLABLE_TIME}},
+    "added_at": TIME, "updated_at": TIME,
 }
 _IMPORT = {
-    "import_id": _UUID, "filename": _STRING, "size": {"type": "integer"},
+    "import_id": UUID_STRING, "filename": STRING, "size": {"type": "integer"},
     "state": {"type": "string", "enum": list(STATES)},
     "request": {"type": "object", "description": "target, list, columns, has_header..."},
     "report": {"type": "object", "description": "the dry run: rows_read, valid, "
                "normalised, invalid, duplicates_in_file, duplicates_in_list, blacklisted, "
                "landlines, to_write, samples by category"},
     "result": {"type": "object", "nullable": True, "description": "the commit's report"},
-    "error": _STRING, "created_at": _TIME, "committed_at": _NULLABLE_TIME,
+    "error": STRING, "created_at": TIME, "committed_at": NULLABLE_TIME,
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -78,20 +72,20 @@ SCHEMAS: dict[str, Any] = {
     "Withdraw": json_schema(WithdrawSchema()),
     "NewList": json_schema(ListSchema()),
     "ImportChoice": json_schema(ImportChoiceSchema()),
-    "Contact": _object(_CONTACT),
-    "ContactPage": _page("Contact"),
-    "List": _object({"list_id": _UUID, "name": _STRING, "description": _STRING,
-                     "member_count": {"type": "integer"}, "created_at": _TIME}),
-    "ListPage": _object({"data": {"type": "array", "items": _ref("List")}}),
-    "Duplicates": _object({"data": {"type": "array", "items": _object({
-        "number": _STRING, "contacts": {"type": "array", "items": _ref("Contact")}})}}),
-    "BadNumbers": _object({"data": {"type": "array", "items": _object({
-        "number": _STRING, "reason": _STRING, "first_seen": _TIME, "last_seen": _TIME,
-        "count": {"type": "integer"}, "contact_ids": {"type": "array", "items": _UUID}})}}),
+    "Contact": json_object(_CONTACT),
+    "ContactPage": page_of("Contact"),
+    "List": json_object({"list_id": UUID_STRING, "name": STRING, "description": STRING,
+                     "member_count": {"type": "integer"}, "created_at": TIME}),
+    "ListPage": json_object({"data": {"type": "array", "items": ref("List")}}),
+    "Duplicates": json_object({"data": {"type": "array", "items": json_object({
+        "number": STRING, "contacts": {"type": "array", "items": ref("Contact")}})}}),
+    "BadNumbers": json_object({"data": {"type": "array", "items": json_object({
+        "number": STRING, "reason": STRING, "first_seen": TIME, "last_seen": TIME,
+        "count": {"type": "integer"}, "contact_ids": {"type": "array", "items": UUID_STRING}})}}),
     "ContactExport": {"type": "object", "description": "everything kept about the contact: "
                       "fields, consent history, lists, blocked, opted out or blocked"},
     "Import": {"type": "object", "properties": {
-        **_IMPORT, "preview": {"type": "array", "items": {"type": "array", "items": _STRING}}},
+        **_IMPORT, "preview": {"type": "array", "items": {"type": "array", "items": STRING}}},
         "required": list(_IMPORT)},
     "Count": {"type": "object", "additionalProperties": True},
 }
@@ -103,18 +97,10 @@ _ERRORS = {
     "413": "the file is too large",
     "422": "refused by the address book's rules, or a file that is not a readable table",
 }
-_IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255,
-                           "pattern": r"^[A-Za-z0-9_.:-]+$"}}
 
 
 def _param(name: str, where: str = "path") -> dict[str, Any]:
-    return {"name": name, "in": where, "required": True, "schema": _UUID}
-
-
-def _query(schema: Any) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "query", "required": False,
-             "schema": field_schema(field, {})} for name, field in schema.fields.items()]
+    return {"name": name, "in": where, "required": True, "schema": UUID_STRING}
 
 
 def _op(summary: str, ok: str, answer: str | None, *errors: str,
@@ -124,18 +110,18 @@ def _op(summary: str, ok: str, answer: str | None, *errors: str,
     if content is not None:
         response["content"] = content
     elif answer is not None:
-        response["content"] = {"application/json": {"schema": _ref(answer)}}
+        response["content"] = {"application/json": {"schema": ref(answer)}}
     responses = {ok: response}
     for status in ("401", "403", *errors):
         responses[status] = {"description": _ERRORS[status],
-                             "content": {"application/json": {"schema": _ref("Error")}}}
+                             "content": {"application/json": {"schema": ref("Error")}}}
     operation: dict[str, Any] = {
         "summary": summary, "security": [{"apiKey": []}], "x-scope": SCOPE,
-        "parameters": [*(parameters or []), *([_IDEMPOTENCY] if idempotent else [])],
+        "parameters": [*(parameters or []), *([IDEMPOTENCY] if idempotent else [])],
         "responses": responses}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": _ref(body)}}}
+            "application/json": {"schema": ref(body)}}}
     return operation
 
 
@@ -156,12 +142,12 @@ _UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
 _COMMIT = _post("Write the import (202 while it runs: read it again)", None, "Import",
                 "404", "422", parameters=[_IMPORT_ID])
 _COMMIT["responses"]["202"] = {"description": "the commit runs", "content": {
-    "application/json": {"schema": _ref("Import")}}}
+    "application/json": {"schema": ref("Import")}}}
 
 PATHS: dict[str, Any] = {
     "/contacts": {
         "get": _op("Search contacts: by name (q), number, list, date added (keyset pages)",
-                   "200", "ContactPage", "400", parameters=_query(ContactsQuery())),
+                   "200", "ContactPage", "400", parameters=query_parameters(ContactsQuery())),
         "post": _post("Add a contact (to lists, with its consent)", "NewContact", "Contact",
                       "404", "422", ok="201"),
     },
@@ -184,15 +170,17 @@ PATHS: dict[str, Any] = {
     "/contacts/{contact_id}/export": {"get": _op(
         "Everything kept about a contact (data-protection request)", "200", "ContactExport",
         "404", parameters=[_CONTACT_ID])},
-    "/contacts/duplicates": {"get": _op("Numbers carried by several contacts", "200",
-                                        "Duplicates", "400", parameters=_query(LimitQuery()))},
+    "/contacts/duplicates": {"get": _op(
+        "Numbers carried by several contacts", "200", "Duplicates", "400",
+        parameters=query_parameters(LimitQuery()))},
     "/contacts/duplicates/merge": {"post": _post(
         "Merge duplicates into one contact", "Merge", "Contact", "404", "422")},
     "/contacts/bad-numbers": {"get": _op("Numbers the operators refused as invalid", "200",
                                          "BadNumbers", "400",
-                                         parameters=_query(LimitQuery()))},
-    "/contacts/export": {"get": _op("The book or one list as CSV or XLSX", "200", None, "400",
-                                    "404", parameters=_query(ExportQuery()), content=_FILE)},
+                                         parameters=query_parameters(LimitQuery()))},
+    "/contacts/export": {"get": _op(
+        "The book or one list as CSV or XLSX", "200", None, "400", "404",
+        parameters=query_parameters(ExportQuery()), content=_FILE)},
     "/lists": {
         "get": _op("Distribution lists with their counts", "200", "ListPage"),
         "post": _post("Create a list", "NewList", "List", "422", ok="201"),
@@ -224,5 +212,5 @@ PATHS: dict[str, Any] = {
         "A template file to fill in", "200", None, "400", "404", content=_FILE,
         parameters=[{"name": "name", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": list(TEMPLATES)}},
-                    *_query(TemplateQuery())])},
+                    *query_parameters(TemplateQuery())])},
 }
