@@ -9,8 +9,8 @@ lock first, so the session-level advisory lock is never taken twice by one conne
 
 A fence yields the :class:`Heads` of the log: the last notification id when the fence was
 taken and when it was left. The PostgreSQL fence reads them in the same round trips as the
-lock and the unlock (each round trip of the writer's is one more wait for the GIL in a busy
-web worker); the file fence leaves them to the holder (``None``).
+lock (pipelined after it) and the unlock (each round trip of the writer's is one more wait
+for the GIL in a busy web worker); the file fence leaves them to the holder (``None``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class PostgresFence:
         head = (sql.SQL("(SELECT max(notification_id) FROM {}.{})").format(
             sql.Identifier(events_table[0]), sql.Identifier(events_table[1]))
             if events_table else sql.SQL("NULL::bigint"))
-        self._lock_sql = sql.SQL("SELECT pg_advisory_lock(%s), {}").format(head)
+        self._lock_sql = sql.SQL("SELECT pg_advisory_lock(%s)")
+        self._head_sql = sql.SQL("SELECT true, {}").format(head)
         self._unlock_sql = sql.SQL("SELECT pg_advisory_unlock(%s), {}").format(head)
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
@@ -54,8 +55,13 @@ class PostgresFence:
     def __call__(self) -> Iterator[Heads]:
         with self._lock:
             conn = self._connection()
-            row = conn.execute(self._lock_sql, (self.key,)).fetchone()
-            heads = Heads(before=_head(row))
+            # Two statements in one round trip: the head is read once the lock is held. (In
+            # one statement, its snapshot would be taken before the lock is granted, and
+            # miss what the holder it waited for wrote.)
+            with conn.pipeline():
+                conn.execute(self._lock_sql, (self.key,))
+                read = conn.execute(self._head_sql)
+            heads = Heads(before=_head(read.fetchone()))
             try:
                 yield heads
             finally:
