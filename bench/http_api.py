@@ -2,9 +2,10 @@
 
 The platform runs as production does: gunicorn (gthread workers) on 127.0.0.1 serving
 ``portevoix.web:create_app()`` on PostgreSQL (127.0.0.1:5432, database ``test``, a fresh
-schema), the projections left to a projector process (not started: the figures are the
-web tier's). wrk (Debian's ``wrk``) drives it for ``--seconds`` per interface from a second
-process: single-recipient sends, a new number each request, from ``--customers`` customers
+schema), each worker's group commits in a process of its own (PORTEVOIX_WRITER_PROCESS=1),
+the projections left to a projector process (not started: the figures are the web tier's).
+wrk (Debian's ``wrk``) drives it for ``--seconds`` per interface from a second process:
+single-recipient sends, a new number each request, from ``--customers`` customers
 of one reseller (so every send also holds the reseller's wallet), each with its API key.
 
 A send counts when its answer says it was recorded (``80`` from http.php, 201 from the JSON
@@ -142,7 +143,7 @@ def prepare(url: str, customers: int) -> list[dict[str, str]]:
 @contextmanager
 def gunicorn(url: str, port: int, workers: int, threads: int):  # type: ignore[no-untyped-def]
     env = os.environ | {"PORTEVOIX_DATABASE_URL": url, "PORTEVOIX_SECRET_KEY": "bench",
-                        "PORTEVOIX_FOLLOW_PROJECTIONS": "0"}
+                        "PORTEVOIX_FOLLOW_PROJECTIONS": "0", "PORTEVOIX_WRITER_PROCESS": "1"}
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
          "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",

@@ -29,6 +29,7 @@ from portevoix.contacts.list_sends import group_numbers
 from portevoix.contacts.sealing import Sealer
 from portevoix.ledger.services import Ledger
 from portevoix.ledger.writer import LedgerWriter
+from portevoix.ledger.writer_process import WriterProcess
 from portevoix.platform import alerts
 from portevoix.platform import notifications as notices
 from portevoix.platform.blacklists import Blacklists
@@ -105,9 +106,13 @@ class Services:
 
     def start_group_commit(self) -> None:
         """Save the campaigns that threads of this process submit together, in group
-        commits through one writer (the web app does: many requests at once)."""
+        commits through one writer (the web app does: many requests at once), in a process
+        of its own with ``settings.writer_process``."""
         if self.sending.writer is None:
-            self.sending.writer = LedgerWriter(self.ledger).start()
+            self.sending.writer = (
+                WriterProcess(self.settings.database_url,
+                              self.settings.aggregate_cache_size).start()
+                if self.settings.writer_process else LedgerWriter(self.ledger).start())
             if isinstance(self.sending.history, SentHistory):
                 self.sending.history.start_batching()
 

@@ -35,6 +35,9 @@ class Settings:
     smtp_relay: str = ""
     mail_from: str = "no-reply@localhost"
     uploads_dir: str = ""  # contact files between dry run and commit; "": see services.py
+    # A web worker's group commits run in a process of its own (``ledger/writer_process.py``):
+    # what gunicorn workers under load want; off, they run on a thread of the worker.
+    writer_process: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,4 +54,6 @@ class Settings:
             smtp_relay=env.get("PORTEVOIX_SMTP_RELAY", "").strip(),
             mail_from=env.get("PORTEVOIX_MAIL_FROM", "").strip() or "no-reply@localhost",
             uploads_dir=env.get("PORTEVOIX_UPLOADS_DIR", "").strip(),
+            writer_process=env.get("PORTEVOIX_WRITER_PROCESS", "0").lower()
+            in ("1", "true", "yes"),
         )

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 
 class LedgerError(Exception):
-    """Base of every refusal by the ledger; a refused command records nothing."""
+    """Base of every refusal by the ledger; a refused command records nothing.
+
+    A refusal crosses a process boundary as it is (the ledger writer's process answers with
+    it): pickling keeps its message and attributes without calling ``__init__`` again,
+    whose parameters differ from one refusal to the next.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(kind: type[LedgerError], args: tuple[Any, ...],
+             attributes: dict[str, Any]) -> LedgerError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(attributes)
+    return error
 
 
 class InvalidAmountError(LedgerError):

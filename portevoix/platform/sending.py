@@ -22,7 +22,6 @@ from portevoix.ledger.errors import InsufficientFundsError, LinkedTransferError
 from portevoix.ledger.services import REVENUE, WALLET, Ledger
 from portevoix.ledger.transfers import TransferOrder
 from portevoix.ledger.work import Work
-from portevoix.ledger.writer import LedgerWriter
 from portevoix.platform import codes
 from portevoix.platform.campaigns import (
     AT_MOST_ONCE,
@@ -102,6 +101,44 @@ class SubmitResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class RecordCampaign:
+    """A ledger command: the campaign and the holds that pay for it, recorded together.
+
+    Picklable, so that a writer in another process can run it; it answers None when it
+    recorded the campaign as given, the campaign found when one with its id exists already.
+    The first attempt of a group commit trusts that a fresh random id is new (a collision
+    runs the batch again, looking every campaign up); a campaign with a reference is always
+    looked up.
+    """
+
+    campaign: Campaign
+    events: list[Any]
+    orders: list[TransferOrder]
+    look_up: bool
+
+    def __call__(self, work: Work) -> Campaign | None:
+        if self.look_up or work.check_existing:
+            existing = work.find(self.campaign.id, Campaign)
+            if existing is not None:
+                return existing
+        if self.orders:
+            work.place(self.orders)
+        work.add_recorded(self.campaign, self.events)
+        return None
+
+
+class Writer(Protocol):
+    """Group commits: the in-process ``LedgerWriter`` or a ``WriterProcess``."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def run(self, command: Callable[[Work], Any], timeout_s: float = 30.0) -> Any: ...
+
+    def stop(self) -> None: ...
+
+
 class SenderCheck(Protocol):
     def check(self, customer_id: UUID, sender: str | None) -> str: ...
 
@@ -137,7 +174,7 @@ class Sending:
         self.senders, self.blocks, self.history, self.clock = senders, blocks, history, clock
         self.windows = windows or SendingWindows.load()
         # With a running writer, campaigns from many threads are saved in group commits.
-        self.writer: LedgerWriter | None = None
+        self.writer: Writer | None = None
 
     def submit(self, request: SendRequest) -> SubmitResult:
         campaign_id = (uuid5(request.customer_id, f"campaign:{request.reference}")
@@ -328,9 +365,7 @@ class Sending:
     def _record(self, campaign: Campaign, customer_id: UUID) -> Campaign:
         """The campaign and its two linked holds, in one save (a retry finds it recorded).
 
-        Through the writer, the save is a group commit with the campaigns of other threads;
-        its first attempt trusts that a fresh random id is new (a collision runs the batch
-        again, looking every campaign up). A campaign with a reference is always looked up.
+        Through the writer, the save is a group commit with the campaigns of other threads.
         """
         customer_leg, reseller_leg = hold_ids(campaign.id)
         unit = str(campaign.settings["unit"])
@@ -345,30 +380,21 @@ class Sending:
                           campaign.totals["wholesale"], pending=True, kind="send",
                           reference=str(campaign.id)),
         ]
-        events = campaign.collect_events()
-        look_up = bool(campaign.settings["reference"])
-
-        def run(work: Work) -> Campaign:
-            if look_up or work.check_existing:
-                existing = work.find(campaign.id, Campaign)
-                if existing is not None:
-                    return existing
-            if orders:
-                work.place(orders)
-            work.add_recorded(campaign, events)
-            return campaign
-
+        command = RecordCampaign(campaign, campaign.collect_events(), orders,
+                                 look_up=bool(campaign.settings["reference"]))
         writer = self.writer
         try:
             if writer is not None and writer.running:
-                return writer.run(run)
-            return self.ledger.run(run)
+                existing = writer.run(command)
+            else:
+                existing = self.ledger.run(command)
         except LinkedTransferError as error:
             if isinstance(error.cause, InsufficientFundsError):
                 who = "the account" if error.index == 0 else "the reseller's account"
                 raise SendRefusedError(codes.INSUFFICIENT_CREDIT,
                                        f"{who} cannot pay for this send: {error.cause}") from error
             raise
+        return campaign if existing is None else existing
 
     @staticmethod
     def _campaign(work: Work, customer_id: UUID, campaign_id: UUID) -> Campaign:

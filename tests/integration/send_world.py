@@ -84,11 +84,12 @@ class World:
 @contextlib.contextmanager
 def a_world(database_url: str, rules: tuple[str, ...] = (),
             clock: Callable[[], datetime] | None = None, secret_key: str = "",
-            **smsc: object) -> Iterator[World]:
+            writer_process: bool = False, **smsc: object) -> Iterator[World]:
     config = SimulatorConfig(accounts={"portevoix": "secret"},
                              rules=tuple(parse_rule(rule) for rule in rules), **smsc)
     simulator = SimulatorThread(config).start()
-    services = build_services(Settings(database_url=database_url, secret_key=secret_key),
+    services = build_services(Settings(database_url=database_url, secret_key=secret_key,
+                                       writer_process=writer_process),
                               **({"clock": clock} if clock else {}))
     try:
         yield World(services, simulator)
