@@ -1,34 +1,45 @@
-"""The ledger writer in a process of its own, beside a busy web worker.
+"""The ledger writer in a process of its own, shared by the web workers of a machine.
 
 A web worker's group commits (``LedgerWriter``) run on a thread that shares the worker's GIL
 with every request thread. Each round trip it makes to the store while it holds the fence
 waits for the GIL again, behind requests busy parsing and quoting: measured under load, a
-batch of two sends held the fence 10 ms, and two workers mostly waited for each other. In a
-process of its own the writer has a core's share to itself, holds the fence for the time of
-its round trips, and the workers' requests run beside it.
+batch of two sends held the fence 10 ms. And workers with a writer each take turns on the
+fence, each reading back the accounts the others changed. One writer process for all the
+workers of a machine has a core's share to itself, never reads back its own changes, and
+gathers every worker's sends into the same group commits.
 
-:class:`WriterProcess` starts ``python -m portevoix.ledger.writer_process`` on one end of a
-socket pair and offers the writer's ``run``: a command (a picklable function of a
-:class:`~portevoix.ledger.work.Work`) is sent over, run in the next group commit there, and
-its outcome, or its :class:`LedgerError`, comes back. The process builds its own
-:class:`Ledger` on the same store and fence, so it takes turns with every other writer as
-the worker's own would; it ends when the worker closes its end (or dies).
+:class:`WriterProcess` is a worker's side. It connects to the writer of its store, a Unix
+socket in Linux's abstract namespace named after the database URL, and starts
+``python -m portevoix.ledger.writer_process`` when nobody listens there (under a file
+lock, so that workers starting together start one). A command (a picklable function of a
+:class:`~portevoix.ledger.work.Work`) is sent over, run in the writer's next group commit,
+and its outcome, or its :class:`LedgerError`, comes back. The writer builds its own
+:class:`Ledger` on the same store and fence, so it takes turns with every other writer (the
+dispatcher, the CLI); it ends once no worker has been connected for ``idle_exit_s``.
+
+A worker whose writer went away hears :class:`WriterStoppedError` (in flight or not) and
+tries to connect again, starting a writer if need be, at most once a second.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import hashlib
 import itertools
 import os
 import pickle
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, TypeVar
 
 from portevoix.ledger.errors import LedgerError
@@ -36,56 +47,51 @@ from portevoix.ledger.work import Work
 from portevoix.ledger.writer import LedgerWriter, WriterStoppedError
 
 T = TypeVar("T")
-READY = b"ready"
 START_TIMEOUT_S = 60.0
+IDLE_EXIT_S = 10.0
+RECONNECT_EVERY_S = 1.0
 
 
 class WriterFailedError(LedgerError):
     """The writer's process could not record the batch (its store failed)."""
 
 
-class WriterProcess:
-    """``start`` the process, ``run`` commands in it, ``stop`` it."""
+def writer_name(database_url: str) -> str:
+    """What names the writer of this store: its socket, its start lock."""
+    return "portevoix-ledger-writer-" + hashlib.sha256(database_url.encode()).hexdigest()[:24]
 
-    def __init__(self, database_url: str, cache_size: int) -> None:
+
+class WriterProcess:
+    """``start`` (connect, starting the writer if need be), ``run`` commands, ``stop``."""
+
+    def __init__(self, database_url: str, cache_size: int,
+                 idle_exit_s: float | None = None) -> None:
         self.database_url, self.cache_size = database_url, cache_size
-        self._process: subprocess.Popen[bytes] | None = None
+        self.idle_exit_s = IDLE_EXIT_S if idle_exit_s is None else idle_exit_s
+        self.name = writer_name(database_url)
+        self.started: subprocess.Popen[bytes] | None = None  # the writer, if this one started it
         self._conn: Connection | None = None
         self._send_lock = threading.Lock()
+        self._connect_lock = threading.Lock()
         self._pending: dict[int, Future[Any]] = {}
         self._pending_lock = threading.Lock()
         self._ids = itertools.count()
-        self._reader: threading.Thread | None = None
-        self._stopped = threading.Event()
+        self._stopped = False
+        self._last_attempt = 0.0
 
     @property
     def running(self) -> bool:
-        return self._conn is not None and not self._stopped.is_set()
+        return not self._stopped
 
     def start(self) -> WriterProcess:
-        mine, theirs = socket.socketpair()
-        try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "portevoix.ledger.writer_process", str(theirs.fileno()),
-                 self.database_url, str(self.cache_size)],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
-        finally:
-            theirs.close()
-        self._conn = Connection(mine.detach())
-        if not self._conn.poll(START_TIMEOUT_S) or self._conn.recv_bytes() != READY:
-            self.stop()
-            raise WriterStoppedError("the ledger writer's process did not start")
-        self._reader = threading.Thread(target=self._read, name="ledger-writer-replies",
-                                        daemon=True)
-        self._reader.start()
+        with self._connect_lock:
+            self._connect()
         return self
 
     def run(self, command: Callable[[Work], T], timeout_s: float = 30.0) -> T:
-        """Run ``command`` in the process's next group commit and wait for its outcome."""
+        """Run ``command`` in the writer's next group commit and wait for its outcome."""
+        conn = self._connection()
         future: Future[T] = Future()
-        conn = self._conn
-        if conn is None or self._stopped.is_set():
-            raise WriterStoppedError("the ledger writer's process is stopped")
         request_id = next(self._ids)
         with self._pending_lock:
             self._pending[request_id] = future
@@ -94,48 +100,96 @@ class WriterProcess:
             with self._send_lock:
                 conn.send_bytes(frame)
         except OSError as error:
-            self._fail_all(WriterStoppedError(f"the ledger writer's process is gone: {error}"))
+            self._lost(conn, WriterStoppedError(f"the ledger writer went away: {error}"))
         return future.result(timeout=timeout_s)
 
-    def stop(self, timeout_s: float = 30.0) -> None:
-        self._stopped.set()
-        conn, self._conn = self._conn, None
+    def stop(self) -> None:
+        """Disconnect; the writer ends once no worker is left (``idle_exit_s``)."""
+        self._stopped = True
+        with self._connect_lock:
+            conn, self._conn = self._conn, None
         if conn is not None:
-            # Shut down, not only closed: the reply thread blocked reading the socket would
-            # keep it open. The process finishes what it has, then ends.
-            with socket.socket(fileno=os.dup(conn.fileno())) as end, \
-                    contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-            conn.close()
-        if self._process is not None:
-            try:
-                self._process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._reader is not None:
-            self._reader.join(timeout=timeout_s)
-        self._fail_all(WriterStoppedError("the ledger writer's process is stopped"))
+            self._lost(conn, WriterStoppedError("disconnected from the ledger writer"))
 
-    def _read(self) -> None:
+    # Connecting -------------------------------------------------------------------------
+
+    def _connection(self) -> Connection:
         conn = self._conn
-        assert conn is not None
+        if conn is not None:
+            return conn
+        if self._stopped:
+            raise WriterStoppedError("disconnected from the ledger writer")
+        with self._connect_lock:
+            if self._conn is None:
+                if time.monotonic() - self._last_attempt < RECONNECT_EVERY_S:
+                    raise WriterStoppedError("the ledger writer went away")
+                self._connect()
+            assert self._conn is not None
+            return self._conn
+
+    def _connect(self) -> None:
+        self._last_attempt = time.monotonic()
+        sock = self._dial()
+        if sock is None:
+            lock_path = Path(tempfile.gettempdir()) / f"{self.name}.lock"
+            with open(lock_path, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # workers starting together start one
+                sock = self._dial() or self._start_writer()
+        conn = Connection(sock.detach())
+        self._conn = conn
+        threading.Thread(target=self._read, args=(conn,), name="ledger-writer-replies",
+                         daemon=True).start()
+
+    def _dial(self) -> socket.socket | None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect("\0" + self.name)
+        except OSError:
+            sock.close()
+            return None
+        return sock
+
+    def _start_writer(self) -> socket.socket:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portevoix.ledger.writer_process", self.database_url,
+             str(self.cache_size), str(self.idle_exit_s)],
+            stdin=subprocess.DEVNULL, start_new_session=True)  # outlives this worker
+        self.started = process
+        threading.Thread(target=process.wait, name="ledger-writer-reaper", daemon=True).start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            sock = self._dial()
+            if sock is not None:
+                return sock
+            if process.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise WriterStoppedError(f"the ledger writer did not start (exit code {process.poll()})")
+
+    # Replies ----------------------------------------------------------------------------
+
+    def _read(self, conn: Connection) -> None:
         try:
             while True:
                 request_id, ok, outcome = pickle.loads(conn.recv_bytes())
                 with self._pending_lock:
                     future = self._pending.pop(request_id, None)
-                if future is None:
-                    continue
-                if ok:
-                    future.set_result(outcome)
-                else:
-                    future.set_exception(outcome)
+                if future is not None:
+                    if ok:
+                        future.set_result(outcome)
+                    else:
+                        future.set_exception(outcome)
         except (EOFError, OSError):
-            self._stopped.set()
-            self._fail_all(WriterStoppedError("the ledger writer's process ended"))
+            self._lost(conn, WriterStoppedError("the ledger writer went away"))
 
-    def _fail_all(self, error: Exception) -> None:
+    def _lost(self, conn: Connection, error: WriterStoppedError) -> None:
+        """Forget ``conn`` (shut down, so that its reply thread wakes) and fail whatever
+        waits for an answer on it."""
+        with self._connect_lock:
+            if self._conn is conn:
+                self._conn = None
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as end:
+            end.shutdown(socket.SHUT_RDWR)
         with self._pending_lock:
             pending, self._pending = self._pending, {}
         for future in pending.values():
@@ -143,46 +197,93 @@ class WriterProcess:
                 future.set_exception(error)
 
 
-def serve(conn: Connection, database_url: str, cache_size: int) -> None:
-    """The process's side: group commits of what arrives on ``conn``, until it closes."""
+# The writer's side ---------------------------------------------------------------------
+
+def serve(database_url: str, cache_size: int, idle_exit_s: float) -> None:
+    """Listen for workers and run what they send in group commits, until none has been
+    connected for ``idle_exit_s``. Another writer already serving the store: return."""
     from portevoix.ledger.services import Ledger
     from portevoix.storage import Storage
 
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind("\0" + writer_name(database_url))
+    except OSError:
+        listener.close()
+        return
+    listener.listen(256)
     storage = Storage(database_url)
     with storage.schema_lock():  # other processes may be creating their tables
         ledger = Ledger(env=storage.event_store_env("ledger", cache_size),
                         fence=storage.ledger_fence())
     writer = LedgerWriter(ledger).start()
+    clients = _Clients()
+    listener.settimeout(min(0.5, idle_exit_s))
+    try:
+        while not clients.idle_for(idle_exit_s):
+            try:
+                sock, _ = listener.accept()
+            except TimeoutError:
+                continue
+            sock.settimeout(None)
+            threading.Thread(target=_serve_client, args=(Connection(sock.detach()), writer,
+                                                         clients),
+                             name="ledger-writer-client", daemon=True).start()
+    finally:
+        listener.close()
+        writer.stop()
+        ledger.close()
+
+
+class _Clients:
+    """How many workers are connected, and since when none is."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count, self.idle_since = 0, time.monotonic()
+
+    def add(self, change: int) -> None:
+        with self._lock:
+            self.count += change
+            if not self.count:
+                self.idle_since = time.monotonic()
+
+    def idle_for(self, seconds: float) -> bool:
+        with self._lock:
+            return not self.count and time.monotonic() - self.idle_since >= seconds
+
+
+def _serve_client(conn: Connection, writer: LedgerWriter, clients: _Clients) -> None:
     send_lock = threading.Lock()
-
-    def answer(request_id: int, future: Future[Any]) -> None:
-        error = future.exception()
-        if error is not None and not isinstance(error, LedgerError):
-            error = WriterFailedError(f"{type(error).__name__}: {error}")
-        reply = (request_id, True, future.result()) if error is None else (
-            request_id, False, error)
-        try:
-            frame = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as unpicklable:  # the worker must hear of it
-            frame = pickle.dumps((request_id, False, WriterFailedError(
-                f"the outcome could not be sent back: {unpicklable}")))
-        with send_lock, contextlib.suppress(OSError):  # the worker is gone
-            conn.send_bytes(frame)
-
-    conn.send_bytes(READY)
+    clients.add(1)
     try:
         while True:
             try:
                 request_id, command = pickle.loads(conn.recv_bytes())
             except (EOFError, OSError):
-                break
-            writer.submit(command).add_done_callback(functools.partial(answer, request_id))
+                return
+            writer.submit(command).add_done_callback(
+                functools.partial(_answer, conn, send_lock, request_id))
     finally:
-        writer.stop()
-        ledger.close()
+        clients.add(-1)
         conn.close()
 
 
+def _answer(conn: Connection, send_lock: threading.Lock, request_id: int,
+            future: Future[Any]) -> None:
+    error = future.exception()
+    if error is not None and not isinstance(error, LedgerError):
+        error = WriterFailedError(f"{type(error).__name__}: {error}")
+    reply = (request_id, True, future.result()) if error is None else (
+        request_id, False, error)
+    try:
+        frame = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as unpicklable:  # the worker must hear of it
+        frame = pickle.dumps((request_id, False, WriterFailedError(
+            f"the outcome could not be sent back: {unpicklable}")))
+    with send_lock, contextlib.suppress(OSError):  # the worker is gone: nobody to answer
+        conn.send_bytes(frame)
+
+
 if __name__ == "__main__":
-    serve(Connection(socket.socket(fileno=int(sys.argv[1])).detach()), sys.argv[2],
-          int(sys.argv[3]))
+    serve(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))

@@ -22,6 +22,7 @@ from portevoix.ledger.errors import InsufficientFundsError, LinkedTransferError
 from portevoix.ledger.services import REVENUE, WALLET, Ledger
 from portevoix.ledger.transfers import TransferOrder
 from portevoix.ledger.work import Work
+from portevoix.ledger.writer import WriterStoppedError
 from portevoix.platform import codes
 from portevoix.platform.campaigns import (
     AT_MOST_ONCE,
@@ -380,14 +381,10 @@ class Sending:
                           campaign.totals["wholesale"], pending=True, kind="send",
                           reference=str(campaign.id)),
         ]
-        command = RecordCampaign(campaign, campaign.collect_events(), orders,
+        command = RecordCampaign(campaign, list(campaign.collect_events()), orders,
                                  look_up=bool(campaign.settings["reference"]))
-        writer = self.writer
         try:
-            if writer is not None and writer.running:
-                existing = writer.run(command)
-            else:
-                existing = self.ledger.run(command)
+            existing = self._run(command)
         except LinkedTransferError as error:
             if isinstance(error.cause, InsufficientFundsError):
                 who = "the account" if error.index == 0 else "the reseller's account"
@@ -395,6 +392,17 @@ class Sending:
                                        f"{who} cannot pay for this send: {error.cause}") from error
             raise
         return campaign if existing is None else existing
+
+    def _run(self, command: RecordCampaign) -> Campaign | None:
+        """Through the writer if there is one; here if it is stopped or went away (the
+        command may have been recorded before it did: here it is looked up first)."""
+        writer = self.writer
+        if writer is not None and writer.running:
+            try:
+                return writer.run(command)  # type: ignore[no-any-return]
+            except WriterStoppedError:
+                pass
+        return self.ledger.run(command)
 
     @staticmethod
     def _campaign(work: Work, customer_id: UUID, campaign_id: UUID) -> Campaign:

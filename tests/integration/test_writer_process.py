@@ -1,26 +1,42 @@
-"""Group commits in a process of their own: sends from many threads of a web worker are
-recorded by ``python -m portevoix.ledger.writer_process`` on the same store, exactly."""
+"""Group commits in a process of their own, shared by a machine's web workers: sends from
+many threads are recorded by ``python -m portevoix.ledger.writer_process`` on the same
+store, exactly; a worker whose writer went away records its sends itself, then starts
+another writer."""
 
 from __future__ import annotations
 
+import operator
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from uuid import UUID
 
 import pytest
 from send_world import RETAIL_FR, World, a_world
 
+from portevoix.ledger import writer_process
 from portevoix.ledger.writer import WriterStoppedError
 from portevoix.ledger.writer_process import WriterProcess
 from portevoix.platform import codes
 from portevoix.platform.campaigns import Campaign
 from portevoix.platform.sending import SendRefusedError, SendRequest
 
+WORK_TIME = operator.attrgetter("now")  # a picklable command: the work's time
+
+
+@pytest.fixture(autouse=True)
+def _writers_end_soon(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(writer_process, "IDLE_EXIT_S", 0.3)
+    monkeypatch.setattr(writer_process, "RECONNECT_EVERY_S", 0.2)
+    yield
+
 
 def _writer(world: World) -> WriterProcess:
     world.services.start_group_commit()
     writer = world.services.sending.writer
     assert isinstance(writer, WriterProcess) and writer.running
+    assert writer.started is not None  # nobody served this new store: this one started it
     return writer
 
 
@@ -50,8 +66,9 @@ def test_threads_sending_through_the_writer_process_spend_exactly_the_credit(
         for campaign_id in recorded:
             campaign = world.services.ledger.repository.get(campaign_id)
             assert isinstance(campaign, Campaign) and campaign.customer_id == world.customer
-        process = writer._process
-    assert process is not None and process.returncode == 0  # closing ends it
+        process = writer.started
+    assert process is not None
+    assert process.wait(timeout=30) == 0  # no worker left: it ends
 
 
 def test_a_reference_sent_again_through_the_writer_process_is_the_same_campaign(
@@ -66,28 +83,45 @@ def test_a_reference_sent_again_through_the_writer_process_is_the_same_campaign(
         assert world.available() == 9 * RETAIL_FR
 
 
-def test_sends_go_on_in_process_when_the_writer_process_dies(postgres_url: str) -> None:
+def test_workers_of_one_store_share_one_writer(postgres_url: str) -> None:
+    first = WriterProcess(postgres_url, 100).start()
+    second = WriterProcess(postgres_url, 100).start()
+    try:
+        assert first.started is not None and second.started is None
+        assert isinstance(first.run(WORK_TIME), datetime)
+        assert isinstance(second.run(WORK_TIME), datetime)
+    finally:
+        first.stop()
+        assert first.started.poll() is None  # the second worker still uses it
+        second.stop()
+    assert first.started.wait(timeout=30) == 0
+
+
+def test_sends_go_on_when_the_writer_dies_and_a_new_writer_is_started(
+        postgres_url: str) -> None:
     with a_world(postgres_url, writer_process=True) as world:
         world.fund(10 * RETAIL_FR)
         writer = _writer(world)
         assert isinstance(_send(world, 1), UUID)
-        assert writer._process is not None
-        writer._process.kill()
-        deadline = time.monotonic() + 10
-        while writer.running and time.monotonic() < deadline:
-            time.sleep(0.05)
+        killed = writer.started
+        assert killed is not None
+        killed.kill()
+        killed.wait(timeout=10)
 
-        assert not writer.running
-        assert isinstance(_send(world, 2), UUID)  # recorded by this process's own ledger
-        assert world.available() == 8 * RETAIL_FR
+        assert isinstance(_send(world, 2), UUID)  # recorded here, or by a new writer
+        time.sleep(0.3)
+        assert isinstance(_send(world, 3), UUID)
+        assert writer.started is not None and writer.started is not killed
+        assert writer.started.poll() is None
+        assert world.available() == 7 * RETAIL_FR
 
 
-@pytest.mark.parametrize("kind", ["closed", "never started"])
-def test_a_stopped_writer_process_refuses_commands(postgres_url: str, kind: str) -> None:
-    writer = WriterProcess(postgres_url, 100)
-    if kind == "closed":
-        writer.start().stop()
-        writer.stop()  # again: nothing more to do
-        assert writer._process is not None and writer._process.returncode == 0
+def test_a_stopped_worker_refuses_commands(postgres_url: str) -> None:
+    writer = WriterProcess(postgres_url, 100).start()
+    writer.stop()
+    writer.stop()  # again: nothing more to do
+
+    assert not writer.running
     with pytest.raises(WriterStoppedError):
-        writer.run(lambda work: None)
+        writer.run(WORK_TIME)
+    assert writer.started is not None and writer.started.wait(timeout=30) == 0
