@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from portevoix import status
 from portevoix.contacts.files import Limits
@@ -34,6 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.follow()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
+    app.session_interface = NoSessions()
     # A contact file may weigh up to the import limit; nothing else comes near it. Werkzeug
     # refuses a larger body (413) before spooling it to disk.
     app.config["MAX_CONTENT_LENGTH"] = Limits().max_bytes + 1024 * 1024
@@ -47,3 +51,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(json_contacts.bp)
     app.register_blueprint(json_imports.bp)
     return app
+
+
+class NoSessions(SecureCookieSessionInterface):
+    """The HTTP interfaces authenticate every request and keep no session: no cookie is read,
+    and no signing serializer is built, per request."""
+
+    def open_session(self, app: Flask, request: Any) -> None:
+        return None  # Flask then hands out a null session, which refuses to be written
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
