@@ -1,4 +1,5 @@
-"""Recent reads: the send path's look-ups, kept a second, forgotten by this process's saves."""
+"""Recent reads: the send path's look-ups, kept until the log shows them changed (by any
+process), and forgotten at once by this process's saves."""
 
 from __future__ import annotations
 
@@ -41,17 +42,61 @@ def save_elsewhere(app: Notes, note_id: UUID, text: str) -> None:
     app.events.put(note.collect_events())
 
 
-def test_a_recent_read_is_answered_from_memory_until_it_is_a_second_old(notes: Notes) -> None:
-    note = Note("first")
+def test_a_recent_read_is_answered_from_memory_until_the_log_shows_a_change(
+        notes: Notes) -> None:
+    note, other = Note("first"), Note("other")
     notes.save(note)
+    notes.save(other)
     assert notes.recent(note.id).text == "first"
+    assert notes.recent(other.id).text == "other"
 
     save_elsewhere(notes, note.id, "second")
-    kept = notes.recent(note.id).text
-    notes.recent_max_age_s = 0.0
+    reads = _count_reads(notes)
+    notes.recent_check_every_s = 3600.0
+    kept = notes.recent(note.id).text  # the log is not looked at again yet
+    notes.recent_check_every_s = 0.0
     fresh = notes.recent(note.id).text
+    unchanged = notes.recent(other.id).text
 
-    assert (kept, fresh) == ("first", "second")
+    assert (kept, fresh, unchanged) == ("first", "second", "other")
+    assert reads == [note.id]  # the unchanged one was answered from memory
+
+
+def test_a_change_seen_in_the_log_while_a_read_ran_is_not_missed(notes: Notes) -> None:
+    """The read got the old state; meanwhile a look at the log forgot the aggregate. The
+    old state must not then be kept."""
+    note = Note("first")
+    notes.save(note)
+    notes.recent_check_every_s = 0.0
+    notes.recent(note.id)  # the log looked at once
+    notes.save(Note("unrelated"))  # not through recent: nothing is forgotten yet
+    read = notes.repository.get
+
+    def read_then_change_elsewhere(aggregate_id: UUID, **kwargs: Any) -> Any:
+        old = read(aggregate_id, **kwargs)
+        notes.repository.get = read  # type: ignore[method-assign]
+        save_elsewhere(notes, aggregate_id, "second")
+        notes._forget_changed()  # another thread looks at the log meanwhile
+        return old
+
+    notes._recent.clear()
+    notes.repository.get = read_then_change_elsewhere  # type: ignore[method-assign]
+    assert notes.recent(note.id).text == "first"
+    notes.recent_check_every_s = 3600.0
+
+    assert notes.recent(note.id).text == "second"
+
+
+def _count_reads(notes: Notes) -> list[UUID]:
+    reads: list[UUID] = []
+    read = notes.repository.get
+
+    def counted(aggregate_id: UUID, **kwargs: Any) -> Any:
+        reads.append(aggregate_id)
+        return read(aggregate_id, **kwargs)
+
+    notes.repository.get = counted  # type: ignore[method-assign]
+    return reads
 
 
 def test_a_save_by_this_process_is_seen_at_once(notes: Notes) -> None:
