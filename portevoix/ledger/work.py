@@ -18,6 +18,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 
 from portevoix.ledger.accounts import Account
 from portevoix.ledger.errors import (
@@ -37,13 +38,15 @@ class Work:
     """Aggregates loaded once, changed in memory; ``events`` is what to record."""
 
     def __init__(
-        self, load: Callable[[UUID], Any], now: datetime, check_existing: bool = True
+        self, load: Callable[[UUID], Any], now: datetime, check_existing: bool = True,
+        rebuild: Callable[[Sequence[StoredEvent]], Aggregate] | None = None,
     ) -> None:
-        self._load = load
+        """``rebuild`` makes an aggregate of its stored events (for ``add_stored``)."""
+        self._load, self._rebuild = load, rebuild
         self.now = now
         self.check_existing = check_existing
-        self.events: list[Any] = []
-        self._aggregates: dict[UUID, Aggregate | None] = {}
+        self.events: list[Any] = []  # domain events, and stored events (``add_stored``)
+        self._aggregates: dict[UUID, Aggregate | _Stored | None] = {}
 
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate with this id if it exists (and is a ``kind``), else None."""
@@ -53,6 +56,10 @@ class Work:
             except AggregateNotFoundError:
                 self._aggregates[aggregate_id] = None
         found = self._aggregates[aggregate_id]
+        if isinstance(found, _Stored):
+            if self._rebuild is None:
+                raise TypeError("this work cannot rebuild an aggregate of stored events")
+            found = self._aggregates[aggregate_id] = self._rebuild(found.events)
         return found if isinstance(found, kind) else None
 
     @property
@@ -61,8 +68,9 @@ class Work:
 
     @property
     def aggregates(self) -> list[Aggregate]:
-        """Every aggregate the work loaded or created (not those it found missing)."""
-        return [a for a in self._aggregates.values() if a is not None]
+        """Every aggregate the work loaded or created (not those it found missing, nor
+        those it was given as stored events)."""
+        return [a for a in self._aggregates.values() if isinstance(a, Aggregate)]
 
     def account(self, account_id: UUID) -> Account:
         account = self.find(account_id, Account)
@@ -81,11 +89,11 @@ class Work:
         self._aggregates[aggregate.id] = aggregate
         self.collect(aggregate)
 
-    def add_recorded(self, aggregate: Aggregate, events: Sequence[Any]) -> None:
-        """Take a new aggregate whose events were collected before the work began: a command
-        run again after a collision must record them again, and an aggregate gives its
-        pending events once."""
-        self._aggregates[aggregate.id] = aggregate
+    def add_stored(self, aggregate_id: UUID, events: Sequence[StoredEvent]) -> None:
+        """Take a new aggregate as its events, encoded already (by a web worker, for the
+        writer's process): they are recorded as they are, and ``find`` rebuilds the
+        aggregate only if a later command of the work asks for it."""
+        self._aggregates[aggregate_id] = _Stored(events)
         self.events.extend(events)
 
     def collect(self, *aggregates: Aggregate) -> None:
@@ -191,6 +199,13 @@ class Work:
             credit.release_expected_credit(transfer.id, released)
             self.collect(transfer, debit, credit)
         return transfer
+
+
+class _Stored:
+    """A new aggregate, as the stored events it was given as."""
+
+    def __init__(self, events: Sequence[StoredEvent]) -> None:
+        self.events = events
 
 
 @contextmanager
