@@ -5,14 +5,21 @@ item runs at once, nothing waits for company. ``run`` answers each item of its b
 result or an exception; an exception raised by ``run`` itself (the store failed) goes to
 every caller of the batch. The ledger's group commits and the duplicate rule's look-ups both
 run this way.
+
+``hold`` (a context manager factory) is held around a run of batches: entered for the first,
+kept while more items keep arriving (for at most ``hold_for_s``), left when none is queued.
+The ledger writer holds the store's fence so: one turn for several saves while it is busy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from typing import Generic, TypeVar
 
 I = TypeVar("I")  # noqa: E741
@@ -30,8 +37,11 @@ class Batches(Generic[I, R]):
 
     def __init__(self, run: Callable[[Sequence[I]], Sequence[R | Exception]], name: str,
                  max_batch: int = 500,
-                 stopped: Callable[[], Exception] = lambda: StoppedError("stopped")) -> None:
+                 stopped: Callable[[], Exception] = lambda: StoppedError("stopped"),
+                 hold: Callable[[], AbstractContextManager[object]] | None = None,
+                 hold_for_s: float = 0.02) -> None:
         self.run, self.max_batch, self.stopped = run, max_batch, stopped
+        self.hold, self.hold_for_s = hold, hold_for_s
         self._queue: queue.SimpleQueue[tuple[I, Future[R]] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._stopped = threading.Event()
@@ -60,13 +70,33 @@ class Batches(Generic[I, R]):
         while True:
             batch = [self._queue.get()]
             stopping = batch[0] is _STOP or self._drain(batch)
-            items: list[tuple[I, Future[R]]] = [b for b in batch if isinstance(b, tuple)]
-            if items:
-                self._run(items)
+            stopping = self._run_while_busy(batch, stopping)
             if stopping:
                 self._stopped.set()
                 self._refuse_the_rest()
                 return
+
+    def _run_while_busy(self, batch: list[object], stopping: bool) -> bool:
+        """Run ``batch``, then what arrives meanwhile, inside one ``hold``; True if asked to
+        stop."""
+        with contextlib.ExitStack() as held:
+            if self.hold is not None:
+                try:
+                    held.enter_context(self.hold())
+                except Exception as error:  # every caller of the batch must hear of it
+                    self._fail([b for b in batch if isinstance(b, tuple)], error)
+                    return stopping
+            until = time.monotonic() + self.hold_for_s
+            while True:
+                items: list[tuple[I, Future[R]]] = [b for b in batch if isinstance(b, tuple)]
+                if items:
+                    self._run(items)
+                if stopping or self.hold is None or time.monotonic() >= until:
+                    return stopping
+                batch = []
+                stopping = self._drain(batch)
+                if not batch:
+                    return stopping
 
     def _drain(self, batch: list[object]) -> bool:
         """Add what is queued now to ``batch`` (without waiting); True if asked to stop."""
@@ -84,8 +114,7 @@ class Batches(Generic[I, R]):
         try:
             outcomes = self.run([item for item, _ in batch])
         except Exception as error:  # every caller must hear of it
-            for _, future in batch:
-                future.set_exception(error)
+            self._fail(batch, error)
             return
         self.batches += 1
         for (_, future), outcome in zip(batch, outcomes, strict=True):
@@ -93,6 +122,11 @@ class Batches(Generic[I, R]):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+
+    @staticmethod
+    def _fail(batch: list[tuple[I, Future[R]]], error: Exception) -> None:
+        for _, future in batch:
+            future.set_exception(error)
 
     def _refuse_the_rest(self) -> None:
         while True:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ from portevoix.ledger.transfers import Transfer, TransferOrder
 from portevoix.ledger.work import Work
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 WALLET, ISSUANCE, REVENUE = "wallet", "issuance", "revenue"
 # How long a command keeps retrying when concurrent writers keep winning the race.
@@ -90,6 +92,7 @@ class Ledger(Application[UUID]):
         # the store (a stale one makes the save collide, and the batch runs again on fresh
         # state), which saves a round trip per account on the busiest path.
         self._saved: LRUCache[UUID, Any] = LRUCache(maxsize=20_000)
+        self._fence_holder: int | None = None  # the thread holding the fence (``fenced``)
 
     def close(self) -> None:
         close_fence = getattr(self.fence, "close", None)
@@ -211,6 +214,15 @@ class Ledger(Application[UUID]):
             return expired
 
         return self.run(run)
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate as recorded now, if it exists and is a ``kind``: a read, so it
+        takes no turn at the fence."""
+        try:
+            found: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, kind) else None
 
     def get_transfer(self, transfer_id: UUID) -> Transfer:
         return self.run(lambda work: work.transfer(transfer_id))
@@ -338,17 +350,30 @@ class Ledger(Application[UUID]):
         Other parts of the platform run their commands here too (the send pipeline records a
         campaign with its holds, a dispatched batch with its charges): their aggregates join
         the work with ``work.add`` and ``work.find``, and everything is saved at once."""
-        if self.fence is None:
+        if self.fence is None or self._fence_holder == threading.get_ident():
             return self._run(command, optimistic)
+        with self.fenced():
+            return self._run(command, optimistic)
+
+    @contextmanager
+    def fenced(self) -> Iterator[None]:
+        """Hold the fence for every command this thread runs meanwhile: a busy writer keeps
+        its turn for several saves, and asks once what the others changed before it."""
+        if self.fence is None or self._fence_holder == threading.get_ident():
+            yield
+            return
         with self.fence() as heads:
             head = heads.before
             self._forget_what_others_changed(
                 head if head is not None else self.recorder.max_notification_id() or 0)
-            result = self._run(command, optimistic)
-            if heads.before is None:  # this fence does not read heads: read it inside
-                heads.after = self.recorder.max_notification_id()
+            self._fence_holder = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._fence_holder = None
+                if heads.before is None:  # this fence does not read heads: read it inside
+                    heads.after = self.recorder.max_notification_id()
         self._seen_head = heads.after
-        return result
 
     def _forget_what_others_changed(self, head: int) -> None:
         """Drop from ``_saved`` the aggregates other processes changed since this one last

@@ -5,7 +5,9 @@ reseller's wallet) would otherwise race for it and collide on its version, over 
 Queued to one writer, they never collide, and one save carries every command that arrived
 while the previous save was under way (at most ``max_batch``): what one commit per request
 cannot do, a commit per batch does. A lone command is saved at once; nothing waits for
-company.
+company. While commands keep arriving, the writer keeps the store's fence from one save to
+the next (for at most ``Batches.hold_for_s``): two round trips fewer a save, and one look at
+what other processes changed.
 
 A command is a function of the batch's :class:`~portevoix.ledger.work.Work` that checks
 everything before it changes anything (as ``Work.place`` does), so that a command refused
@@ -52,7 +54,8 @@ class LedgerWriter:
 
     def start(self) -> LedgerWriter:
         self._batches = Batches(self._commit, "ledger-writer", self.max_batch,
-                                lambda: WriterStoppedError("the ledger writer is stopped"))
+                                lambda: WriterStoppedError("the ledger writer is stopped"),
+                                hold=self.ledger.fenced)
         return self
 
     def stop(self) -> None:

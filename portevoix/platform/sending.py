@@ -205,7 +205,7 @@ class Sending:
         campaign_id = (uuid5(request.customer_id, f"campaign:{request.reference}")
                        if request.reference else uuid4())
         if request.reference:
-            recorded = self.ledger.run(lambda work: work.find(campaign_id, Campaign))
+            recorded = self.ledger.find(campaign_id, Campaign)
             if recorded is not None and recorded.customer_id == request.customer_id:
                 return _result_of(recorded, self.clock())  # the same request again
         customer = self.tenancy.customer(request.customer_id, recent=True)
