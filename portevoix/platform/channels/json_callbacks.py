@@ -52,7 +52,7 @@ def _log() -> CallbackLog:
 @bp.get("/callbacks")
 @scoped("read")
 def callbacks() -> ResponseReturnValue:
-    query = load(CallbacksQuery(), request.args.to_dict())
+    query = load(CallbacksQuery, request.args.to_dict())
     try:
         found, after = _log().page(
             g.customer_id, state=query["state"], campaign_id=query["campaign_id"],

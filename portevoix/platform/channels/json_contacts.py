@@ -107,7 +107,7 @@ def e164(number: str, field: str = "number") -> str:
 @bp.get("/contacts")
 @scoped(SCOPE)
 def contacts() -> ResponseReturnValue:
-    query = load(ContactsQuery(), request.args.to_dict())
+    query = load(ContactsQuery, request.args.to_dict())
     try:
         page = directory().search(
             g.customer_id, text=query["q"], number=query["number"], list_id=query["list_id"],
@@ -122,7 +122,7 @@ def contacts() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def add_contact() -> ResponseReturnValue:
-    given = load(NewContactSchema(), body())
+    given = load(NewContactSchema, body())
     fields = _fields(given, consent=_consent(given["consent"]))
     contact_id = refused(lambda: books().add_contact(g.customer_id, fields, given["list_ids"]))
     response = jsonify(contact_json(_contact(contact_id)))
@@ -141,7 +141,7 @@ def contact(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def update_contact(contact_id: UUID) -> ResponseReturnValue:
-    given = load(ContactSchema(), body())
+    given = load(ContactSchema, body())
     _contact(contact_id)
     refused(lambda: books().update_contact(g.customer_id, contact_id, _fields(given)))
     return jsonify(contact_json(_contact(contact_id)))
@@ -158,7 +158,7 @@ def delete_contact(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def block() -> ResponseReturnValue:
-    given = load(BlockSchema(), body())
+    given = load(BlockSchema, body())
     refused(lambda: books().block(g.customer_id, given["contact_ids"], given["blocked"]))
     return jsonify(contacts=len(set(given["contact_ids"])), blocked=given["blocked"])
 
@@ -167,7 +167,7 @@ def block() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def delete_contacts() -> ResponseReturnValue:
-    given = load(ContactIdsSchema(), body())
+    given = load(ContactIdsSchema, body())
     refused(lambda: books().delete_contacts(g.customer_id, given["contact_ids"]))
     return jsonify(deleted=len(set(given["contact_ids"])))
 
@@ -186,7 +186,7 @@ def give_consent(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def withdraw_consent(contact_id: UUID) -> ResponseReturnValue:
-    given = load(WithdrawSchema(), body() or {})
+    given = load(WithdrawSchema, body() or {})
     refused(lambda: books().withdraw_consent(g.customer_id, contact_id, services().clock(),
                                              given["source"]))
     return jsonify(contact_json(_contact(contact_id)))
@@ -207,7 +207,7 @@ def consent_export(contact_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def erase() -> ResponseReturnValue:
-    given = load(EraseSchema(), body())
+    given = load(EraseSchema, body())
     if bool(given["contact_ids"]) == bool(given["number"]):
         raise ApiError(400, "invalid_request", "give either contact_ids or number",
                        fields={"_schema": ["give either contact_ids or number"]})
@@ -222,7 +222,7 @@ def erase() -> ResponseReturnValue:
 @bp.get("/contacts/duplicates")
 @scoped(SCOPE)
 def duplicates() -> ResponseReturnValue:
-    query = load(LimitQuery(), request.args.to_dict())
+    query = load(LimitQuery, request.args.to_dict())
     groups = directory().duplicates(g.customer_id, query["limit"])
     return jsonify(data=[{"number": group.e164,
                           "contacts": [contact_json(c) for c in group.contacts]}
@@ -233,7 +233,7 @@ def duplicates() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def merge() -> ResponseReturnValue:
-    given = load(MergeSchema(), body())
+    given = load(MergeSchema, body())
     refused(lambda: books().merge_duplicates(g.customer_id, given["keep"], given["others"]))
     return jsonify(contact_json(_contact(given["keep"])))
 
@@ -241,7 +241,7 @@ def merge() -> ResponseReturnValue:
 @bp.get("/contacts/bad-numbers")
 @scoped(SCOPE)
 def bad_numbers() -> ResponseReturnValue:
-    query = load(LimitQuery(), request.args.to_dict())
+    query = load(LimitQuery, request.args.to_dict())
     found = directory().bad_numbers(g.customer_id, limit=query["limit"])
     return jsonify(data=[{"number": bad.e164, "reason": bad.reason,
                           "first_seen": bad.first_seen.isoformat(),
@@ -253,7 +253,7 @@ def bad_numbers() -> ResponseReturnValue:
 @bp.get("/contacts/export")
 @scoped(SCOPE)
 def export() -> ResponseReturnValue:
-    query = load(ExportQuery(), request.args.to_dict())
+    query = load(ExportQuery, request.args.to_dict())
     if query["list_id"] is not None:
         _list(query["list_id"])
     rows = export_rows(directory(), g.customer_id, query["list_id"])
@@ -275,7 +275,7 @@ def lists() -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def create_list() -> ResponseReturnValue:
-    given = load(ListSchema(), body())
+    given = load(ListSchema, body())
     list_id = refused(lambda: books().create_list(g.customer_id, given["name"],
                                                   given["description"]))
     response = jsonify(list_json(_list(list_id)))
@@ -294,7 +294,7 @@ def one_list(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def change_list(list_id: UUID) -> ResponseReturnValue:
-    given = load(ListSchema(), body())
+    given = load(ListSchema, body())
     _list(list_id)
     refused(lambda: books().change_list(g.customer_id, list_id, given["name"],
                                         given["description"]))
@@ -313,7 +313,7 @@ def delete_list(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def add_members(list_id: UUID) -> ResponseReturnValue:
-    given = load(ContactIdsSchema(), body())
+    given = load(ContactIdsSchema, body())
     _list(list_id)
     refused(lambda: books().add_to_list(g.customer_id, list_id, given["contact_ids"]))
     return jsonify(list_json(_list(list_id)))
@@ -323,7 +323,7 @@ def add_members(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def remove_members(list_id: UUID) -> ResponseReturnValue:
-    given = load(ContactIdsSchema(), body())
+    given = load(ContactIdsSchema, body())
     _list(list_id)
     refused(lambda: books().remove_from_list(g.customer_id, list_id, given["contact_ids"]))
     return jsonify(list_json(_list(list_id)))
@@ -333,7 +333,7 @@ def remove_members(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def move(list_id: UUID) -> ResponseReturnValue:
-    given = load(MoveSchema(), body())
+    given = load(MoveSchema, body())
     _list(list_id)
     _list(given["to_list_id"])
     refused(lambda: books().move(g.customer_id, given["contact_ids"], list_id,
@@ -345,7 +345,7 @@ def move(list_id: UUID) -> ResponseReturnValue:
 @scoped(SCOPE)
 @idempotent
 def copy(list_id: UUID) -> ResponseReturnValue:
-    given = load(MoveSchema(), body())
+    given = load(MoveSchema, body())
     _list(list_id)
     _list(given["to_list_id"])
     refused(lambda: books().copy(g.customer_id, given["contact_ids"], given["to_list_id"]))
@@ -379,7 +379,7 @@ def _fields(given: dict[str, Any], consent: Consent | None = None) -> ContactFie
 def _consent(given: object, required: bool = False) -> Consent | None:
     if given is None and not required:
         return None
-    found = load(ConsentSchema(), given)
+    found = load(ConsentSchema, given)
     return Consent(found["source"], found["given_at"], found["wording"], found["channel"])
 
 

@@ -94,7 +94,7 @@ def commit(import_id: UUID) -> ResponseReturnValue:
 @bp.get("/imports/templates/<name>")
 @scoped(SCOPE)
 def template(name: str) -> ResponseReturnValue:
-    fmt = load(TemplateQuery(), request.args.to_dict())["format"]
+    fmt = load(TemplateQuery, request.args.to_dict())["format"]
     if name not in TEMPLATES:
         raise ApiError(404, "not_found", f"no template {name!r}; templates: "
                        f"{', '.join(TEMPLATES)}")
@@ -103,7 +103,7 @@ def template(name: str) -> ResponseReturnValue:
 
 
 def _choice(given: dict[str, Any] | None) -> Choice:
-    found = load(ImportChoiceSchema(), given if given is not None else {})
+    found = load(ImportChoiceSchema, given if given is not None else {})
     consent = None
     if found["consent_source"] is not None:
         if found["consent_given_at"] is None:
