@@ -11,6 +11,7 @@ are projections of the transfer events.
 
 from __future__ import annotations
 
+import functools
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -24,6 +25,7 @@ from portevoix.ledger.errors import (
 )
 
 
+@functools.lru_cache(maxsize=65_536)  # a hash each call; the send path asks often
 def account_id_for(owner_id: UUID, purpose: str, unit: str) -> UUID:
     """The id of ``owner_id``'s account for ``purpose`` in ``unit``: the same on every call."""
     return uuid5(owner_id, f"account:{purpose}:{unit}")

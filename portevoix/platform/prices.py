@@ -10,6 +10,7 @@ same exact units as the ledger.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ def validate_entries(entries: Sequence[PriceEntry]) -> None:
         seen.add(entry.key)
 
 
+@functools.lru_cache(maxsize=65_536)  # a hash each call; the send path asks often
 def price_list_id_for(owner_id: UUID, name: str) -> UUID:
     return uuid5(owner_id, f"price-list:{name}")
 
@@ -236,6 +238,7 @@ class PriceAssignment(Aggregate):
         price_list_id: UUID
 
     @staticmethod
+    @functools.lru_cache(maxsize=65_536)
     def create_id(tenant_id: UUID) -> UUID:
         return uuid5(tenant_id, "price-assignment")
 

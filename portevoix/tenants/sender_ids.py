@@ -19,6 +19,7 @@ before anyone approves it (a brand may have become protected in between). The se
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -118,6 +119,7 @@ def sender_id_for(customer_id: UUID, value: str) -> UUID:
     return uuid5(customer_id, f"sender:{sender_key(value)}")
 
 
+@functools.lru_cache(maxsize=65_536)  # a hash each call; the send path asks often
 def customer_senders_id_for(customer_id: UUID) -> UUID:
     return uuid5(customer_id, "senders")
 

@@ -8,6 +8,7 @@ as a scrypt hash (see ``secrets.py``); this module never sees the password itsel
 
 from __future__ import annotations
 
+import functools
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -37,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=65_536)  # a hash each call; the send path asks often
 def user_id_for(email: str) -> UUID:
     """The id of the user with this e-mail address, whatever its case or spacing."""
     return uuid5(PLATFORM_ID, f"user:{email.strip().lower()}")
