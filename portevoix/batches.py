@@ -9,6 +9,8 @@ run this way.
 ``hold`` (a context manager factory) is held around a run of batches: entered for the first,
 kept while more items keep arriving (for at most ``hold_for_s``), left when none is queued.
 The ledger writer holds the store's fence so: one turn for several saves while it is busy.
+Inside a hold, with fewer than ``gather`` items queued, the next batch waits ``linger_s``
+for more: a busy writer pays its fixed cost a save for more items.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ class Batches(Generic[I, R]):
                  max_batch: int = 500,
                  stopped: Callable[[], Exception] = lambda: StoppedError("stopped"),
                  hold: Callable[[], AbstractContextManager[object]] | None = None,
-                 hold_for_s: float = 0.02) -> None:
+                 hold_for_s: float = 0.02, linger_s: float = 0.0, gather: int = 8) -> None:
         self.run, self.max_batch, self.stopped = run, max_batch, stopped
         self.hold, self.hold_for_s = hold, hold_for_s
+        self.linger_s, self.gather = linger_s, gather
         self._queue: queue.SimpleQueue[tuple[I, Future[R]] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._stopped = threading.Event()
@@ -79,6 +82,8 @@ class Batches(Generic[I, R]):
     def _run_while_busy(self, batch: list[object], stopping: bool) -> bool:
         """Run ``batch``, then what arrives meanwhile, inside one ``hold``; True if asked to
         stop."""
+        if not any(isinstance(b, tuple) for b in batch):
+            return stopping
         with contextlib.ExitStack() as held:
             if self.hold is not None:
                 try:
@@ -93,6 +98,8 @@ class Batches(Generic[I, R]):
                     self._run(items)
                 if stopping or self.hold is None or time.monotonic() >= until:
                     return stopping
+                if self.linger_s and self._queue.qsize() < self.gather:
+                    time.sleep(self.linger_s)  # busy: let a few more arrive for the next batch
                 batch = []
                 stopping = self._drain(batch)
                 if not batch:
