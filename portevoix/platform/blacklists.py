@@ -351,7 +351,7 @@ class Blacklists(RecentReads, Application[UUID]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, list_id: UUID, kind: type[L]) -> L | None:
-        """The list as read at most a second ago (``recent_reads``), not copied: callers only
+        """The list as last read (``recent_reads``), not copied: callers only
         look numbers up in it (a concurrent fast-forward adds to its sets in place, which a
         look-up tolerates). A change saved by this process is seen at once."""
         try:

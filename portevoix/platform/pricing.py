@@ -84,7 +84,7 @@ class Pricing(RecentReads, Application[UUID]):
         self.save(assignment)
 
     def price_list(self, price_list_id: UUID, *, recent: bool = False) -> PriceList:
-        """With ``recent``, as read at most a second ago, shared: for reading only."""
+        """With ``recent``, as last read (``recent_reads``), shared: for reading only."""
         try:
             found: object = (self.recent(price_list_id) if recent
                              else self.repository.get(price_list_id))

@@ -37,8 +37,8 @@ Tenant = Platform | Reseller | Customer
 class Directory(RecentReads, Application[UUID]):
     """Read access to tenancy's aggregates; ``services.Tenancy`` adds the use cases.
 
-    ``recent=True`` reads an aggregate as it was at most a second ago, shared, for reading
-    only (see ``recent_reads``): the send path's look-ups.
+    ``recent=True`` reads an aggregate as last read, until the log shows it changed, shared,
+    for reading only (see ``recent_reads``): the send path's look-ups.
     """
 
     def platform(self, *, recent: bool = False) -> Platform:
@@ -51,7 +51,7 @@ class Directory(RecentReads, Application[UUID]):
         return self._get(customer_id, Customer, UnknownTenantError, recent)
 
     def customer_or_none(self, tenant_id: UUID) -> Customer | None:
-        """The customer with this id as read at most a second ago; None for another kind of
+        """The customer with this id as last read (``recent_reads``); None for another kind of
         tenant (or none)."""
         return self._find(tenant_id, Customer, recent=True)
 

@@ -217,8 +217,8 @@ class Tenancy(Directory):
 
         Unknown key, wrong secret or inactive user: InvalidCredentialsError; a revoked key:
         ApiKeyRevokedError; a suspended tenant: TenantSuspendedError. With ``recent``, as
-        things were at most a second ago (``recent_reads``): the APIs' look-up on every call,
-        so a revocation or suspension by another process takes a second to bite.
+        things were last read (``recent_reads``): the APIs' look-up on every call, so a
+        revocation or suspension by another process takes up to a tenth of a second to bite.
         """
         key = self._find(key_id, ApiKey, recent)
         if key is None or not key.matches(secret):

@@ -88,7 +88,7 @@ def _api_key(services: Parts, secret: str) -> ApiKey | None:
 
     The directory projection may lag a key issued a moment ago: only when the prefix is not
     found are the projections brought up to date and the look-up made again. The key, its
-    user and tenant are read as they were at most a second ago (``recent_reads``).
+    user and tenant are read from memory until the log shows them changed (``recent_reads``).
     """
     if not secret.startswith(API_KEY_MARK):
         return None
