@@ -19,6 +19,10 @@ dispatcher, the CLI); it ends once no worker has been connected for ``idle_exit_
 
 A worker whose writer went away hears :class:`WriterStoppedError` (in flight or not) and
 tries to connect again, starting a writer if need be, at most once a second.
+
+What crosses the socket is pickled, so each side talks only to a process of its own user
+(the peer's credentials, ``SO_PEERCRED``): an abstract socket has no file permissions, and
+another local user could otherwise serve, or send, what unpickling would run.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import itertools
 import os
 import pickle
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -147,6 +152,9 @@ class WriterProcess:
         except OSError:
             sock.close()
             return None
+        if not same_user(sock):
+            sock.close()
+            raise WriterStoppedError(f"another user's process listens as {self.name}")
         return sock
 
     def _start_writer(self) -> socket.socket:
@@ -225,6 +233,9 @@ def serve(database_url: str, cache_size: int, idle_exit_s: float) -> None:
                 sock, _ = listener.accept()
             except TimeoutError:
                 continue
+            if not same_user(sock):
+                sock.close()
+                continue
             sock.settimeout(None)
             threading.Thread(target=_serve_client, args=(Connection(sock.detach()), writer,
                                                          clients),
@@ -233,6 +244,13 @@ def serve(database_url: str, cache_size: int, idle_exit_s: float) -> None:
         listener.close()
         writer.stop()
         ledger.close()
+
+
+def same_user(sock: socket.socket) -> bool:
+    """Whether the process at the other end of ``sock`` runs as this one's user."""
+    credentials = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _, uid, _ = struct.unpack("3i", credentials)
+    return bool(uid == os.getuid())
 
 
 class _Clients:

@@ -6,6 +6,9 @@ another writer."""
 from __future__ import annotations
 
 import operator
+import os
+import pwd
+import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -125,3 +128,30 @@ def test_a_stopped_worker_refuses_commands(postgres_url: str) -> None:
     with pytest.raises(WriterStoppedError):
         writer.run(WORK_TIME)
     assert writer.started is not None and writer.started.wait(timeout=30) == 0
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # one that another user may run
+SQUATTER = """
+import socket, sys, time
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind("\\0" + sys.argv[1])
+listener.listen(8)
+print("listening", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="running a process as another user needs root")
+def test_a_worker_will_not_talk_to_another_users_process_on_the_writers_socket(
+        postgres_url: str) -> None:
+    nobody = pwd.getpwnam("nobody")
+    squatter = subprocess.Popen(
+        [SYSTEM_PYTHON, "-c", SQUATTER, writer_process.writer_name(postgres_url)],
+        stdout=subprocess.PIPE, text=True, user=nobody.pw_uid, group=nobody.pw_gid)
+    try:
+        assert squatter.stdout is not None and squatter.stdout.readline() == "listening\n"
+        with pytest.raises(WriterStoppedError, match="another user's process"):
+            WriterProcess(postgres_url, 100).start()
+    finally:
+        squatter.kill()
+        squatter.wait()
