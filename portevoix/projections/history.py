@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -111,7 +111,8 @@ class SentHistory:
                 driver = conn.connection.driver_connection
                 assert driver is not None
                 with driver.cursor() as cursor:
-                    cursor.execute(_SENT_TO_PG, (customers, numbers, since, list(_NOT_SENT)))
+                    cursor.execute(_SENT_TO_PG, (_array(map(str, customers)), _array(numbers),
+                                                 since))
                     rows.extend(cursor.fetchall())
             else:
                 for first in range(0, len(numbers), _IN_CHUNK):
@@ -141,8 +142,16 @@ _RECENT = (messages.c.customer_id.in_(bindparam("customers", expanding=True)),
 _SENT_TO = select(*_SENT_COLUMNS).where(
     *_RECENT, messages.c.e164.in_(bindparam("numbers", expanding=True)))
 _SENT_TO_PG = (f"SELECT customer_id, e164, text, created_at FROM {messages.name}"
-               " WHERE customer_id = ANY(%s) AND e164 = ANY(%s) AND created_at >= %s"
-               " AND status <> ALL(%s)")
+               " WHERE customer_id = ANY(%s::uuid[]) AND e164 = ANY(%s::text[])"
+               " AND created_at >= %s AND status NOT IN"
+               f" ({', '.join(repr(status) for status in _NOT_SENT)})")
+
+
+def _array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal: psycopg would look at every element of a list to choose
+    how to send it (a twentieth of a busy web worker's time, measured)."""
+    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
 
 
 def _after(at: datetime, since: datetime) -> bool:

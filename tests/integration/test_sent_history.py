@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+import psycopg
+
 from portevoix.projections import history
 from portevoix.projections.history import SentHistory
 from portevoix.projections.outbox import messages, metadata
@@ -77,3 +79,11 @@ def _row(customer: UUID, e164: str, text: str, at: datetime) -> dict[str, object
             "price": 1000, "status": "sent", "colour": "blue", "reason": "", "stat": "",
             "error_code": "", "smsc_ids": "", "possible_duplicate": False, "created_at": at,
             "updated_at": at}
+
+
+def test_the_array_literal_of_the_postgresql_look_up_keeps_every_string_as_it_is(
+        postgres_url: str) -> None:
+    values = ["+33612345678", 'a"b', "c\\d", "e,f", "{g}", "h i", ""]
+    with psycopg.connect("host=127.0.0.1 port=5432 dbname=test") as conn:
+        row = conn.execute("SELECT %s::text[]", (history._array(values),)).fetchone()
+    assert row is not None and row[0] == values
