@@ -151,7 +151,8 @@ def gunicorn(url: str, port: int, workers: int, threads: int,  # type: ignore[no
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
          "--threads", str(threads), "--worker-connections", str(-(-connections // workers)),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "--config", "python:portevoix.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning",
          "--error-logfile", str(ERROR_LOG), "portevoix.web:create_app()"], env=env)
     try:
         deadline = time.monotonic() + 60
