@@ -106,7 +106,11 @@ class WriterProcess:
                 conn.send_bytes(frame)
         except OSError as error:
             self._lost(conn, WriterStoppedError(f"the ledger writer went away: {error}"))
-        return future.result(timeout=timeout_s)
+        try:
+            return future.result(timeout=timeout_s)
+        finally:
+            with self._pending_lock:
+                self._pending.pop(request_id, None)  # answered, or given up on
 
     def stop(self) -> None:
         """Disconnect; the writer ends once no worker is left (``idle_exit_s``)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -66,8 +66,9 @@ class Hold:
         self.log.append("leave")
 
 
-def test_a_hold_is_kept_while_items_keep_arriving_and_left_when_none_is_queued() -> None:
-    log: list[str] = []
+def _gated(log: list[str]) -> tuple[Callable[[Sequence[int]], list[int | Exception]],
+                                     threading.Event, threading.Event]:
+    """A run that says it started, then waits at a gate, and logs each batch it ran."""
     started, gate = threading.Event(), threading.Event()
 
     def run(items: Sequence[int]) -> list[int | Exception]:
@@ -76,6 +77,12 @@ def test_a_hold_is_kept_while_items_keep_arriving_and_left_when_none_is_queued()
         log.append(f"run {list(items)}")
         return list(items)
 
+    return run, started, gate
+
+
+def test_a_hold_is_kept_while_items_keep_arriving_and_left_when_none_is_queued() -> None:
+    log: list[str] = []
+    run, started, gate = _gated(log)
     batches: Batches[int, int] = Batches(run, "test", hold=Hold(log), hold_for_s=5.0)
     first = batches.submit(1)
     assert started.wait(5)
@@ -100,14 +107,7 @@ def test_a_hold_that_cannot_be_entered_fails_its_batch_and_the_next_one_runs() -
 
 def test_a_busy_hold_lingers_so_that_the_next_batch_gathers_what_arrives() -> None:
     log: list[str] = []
-    started, gate = threading.Event(), threading.Event()
-
-    def run(items: Sequence[int]) -> list[int | Exception]:
-        started.set()
-        gate.wait(5)
-        log.append(f"run {list(items)}")
-        return list(items)
-
+    run, started, gate = _gated(log)
     batches: Batches[int, int] = Batches(run, "test", hold=Hold(log), hold_for_s=5.0,
                                          linger_s=0.3, gather=8)
     first = batches.submit(1)
