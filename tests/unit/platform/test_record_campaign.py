@@ -12,7 +12,7 @@ from portevoix.ledger.services import ISSUANCE, REVENUE, WALLET, Ledger
 from portevoix.ledger.transfers import TransferOrder
 from portevoix.ledger.writer import LedgerWriter
 from portevoix.platform.campaigns import Campaign
-from portevoix.platform.sending import RecordCampaign
+from portevoix.platform.recording import RecordCampaign
 
 SETTINGS = {"sender": "Mairie", "kind": "transactional", "text": "Bonjour",
             "scheduled_at": None, "validity_s": None, "flash": False, "test": False,
