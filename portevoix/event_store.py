@@ -13,6 +13,7 @@ table lock and NOTIFY go in one simple query; then the COPY; then COMMIT.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,32 +21,39 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 TOPIC = "portevoix.event_store:CopyingPostgresApplicationRecorder"
 
 
 class CopyingPostgresApplicationRecorder(PostgresApplicationRecorder):
+    @functools.cached_property
+    def _start(self) -> Composed:
+        """Begin, lock timeout, table lock and NOTIFY: one simple query."""
+        return SQL("BEGIN; {0}; NOTIFY {1}").format(
+            SQL("; ").join(self.lock_table_statements), Identifier(self.channel_name))
+
+    @functools.cached_property
+    def _copy(self) -> Composed:
+        return SQL(
+            "COPY {0}.{1} (originator_id, originator_version, topic, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         if not stored_events:
             return None
-        copy_statement = SQL(
-            "COPY {0}.{1} (originator_id, originator_version, topic, state) "
-            "FROM STDIN (FORMAT BINARY)"
-        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        start = SQL("BEGIN; {0}; NOTIFY {1}").format(
-            SQL("; ").join(self.lock_table_statements), Identifier(self.channel_name))
         with self.datastore.get_connection() as conn:
             autocommit = conn.autocommit
-            conn.autocommit = True  # the transaction is begun by ``start`` itself
+            conn.autocommit = True  # the transaction is begun by ``_start`` itself
             try:
                 with conn.cursor() as curs:
-                    curs.execute(start)
+                    curs.execute(self._start)
                     try:
-                        with curs.copy(copy_statement) as copy:
+                        with curs.copy(self._copy) as copy:
                             copy.set_types(["uuid", "int8", "text", "bytea"])
                             for event in stored_events:
                                 copy.write_row((event.originator_id, event.originator_version,

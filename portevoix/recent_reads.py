@@ -20,6 +20,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from portevoix.log_changes import changed_since
+
 RECENT_CHECK_EVERY_S = 0.1
 RECENT_MAX_ENTRIES = 10_000
 _FORGET_ALL_AFTER = 1_000  # more changes than this since the last look: forget everything
@@ -74,12 +76,7 @@ class RecentReads:
         try:
             recorder = self.recorder  # type: ignore[attr-defined]
             head = recorder.max_notification_id() or 0
-            seen = self._seen_head
-            changed: list[UUID] | None = None
-            if seen is not None and head - seen <= _FORGET_ALL_AFTER:
-                changed = [UUID(str(notification.originator_id)) for notification in
-                           recorder.select_notifications(start=seen + 1, limit=head - seen,
-                                                         stop=head)] if head > seen else []
+            changed = changed_since(recorder, self._seen_head, head, _FORGET_ALL_AFTER)
             with self._recent_lock:
                 if changed is None:
                     self._recent.clear()

@@ -35,8 +35,9 @@ class Settings:
     smtp_relay: str = ""
     mail_from: str = "no-reply@localhost"
     uploads_dir: str = ""  # contact files between dry run and commit; "": see services.py
-    # A web worker's group commits run in a process of its own (``ledger/writer_process.py``):
-    # what gunicorn workers under load want; off, they run on a thread of the worker.
+    # The web workers' group commits run in one writer process per store, shared by the
+    # machine's workers (``ledger/writer_process.py``): what gunicorn workers under load
+    # want; off, each worker's run on a thread of its own.
     writer_process: bool = False
 
     @classmethod

@@ -42,6 +42,7 @@ from portevoix.ledger.fencing import Heads
 from portevoix.ledger.packs import PackTariff, Purchase, Tier, settles_at_once, tier_for
 from portevoix.ledger.transfers import Transfer, TransferOrder
 from portevoix.ledger.work import Work
+from portevoix.log_changes import changed_since
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -350,8 +351,6 @@ class Ledger(Application[UUID]):
         Other parts of the platform run their commands here too (the send pipeline records a
         campaign with its holds, a dispatched batch with its charges): their aggregates join
         the work with ``work.add`` and ``work.find``, and everything is saved at once."""
-        if self.fence is None or self._fence_holder == threading.get_ident():
-            return self._run(command, optimistic)
         with self.fenced():
             return self._run(command, optimistic)
 
@@ -378,14 +377,11 @@ class Ledger(Application[UUID]):
     def _forget_what_others_changed(self, head: int) -> None:
         """Drop from ``_saved`` the aggregates other processes changed since this one last
         saved (they are read again, fast-forwarded, when a command asks for them)."""
-        seen = self._seen_head
-        if seen is None or head - seen > _FORGET_ALL_AFTER:
+        changed = changed_since(self.recorder, self._seen_head, head, _FORGET_ALL_AFTER)
+        if changed is None:
             self._saved = LRUCache(maxsize=self._saved.maxsize)
-        elif head > seen:
-            changed = self.recorder.select_notifications(
-                start=seen + 1, limit=head - seen, stop=head)
-            for notification in changed:
-                self._forget(UUID(str(notification.originator_id)))
+        for aggregate_id in changed or ():
+            self._forget(aggregate_id)
         self._seen_head = head
 
     def _run(self, command: Callable[[Work], T], optimistic: bool) -> T:
@@ -393,8 +389,7 @@ class Ledger(Application[UUID]):
         attempt = 0
         while True:
             load = self._load_saved if optimistic else self.repository.get
-            work = Work(load, self.clock(), check_existing=not optimistic,
-                        rebuild=self._rebuild)
+            work = Work(load, self._rebuild, self.clock(), check_existing=not optimistic)
             result = command(work)
             if not work.events:
                 return result

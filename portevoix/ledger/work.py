@@ -38,8 +38,8 @@ class Work:
     """Aggregates loaded once, changed in memory; ``events`` is what to record."""
 
     def __init__(
-        self, load: Callable[[UUID], Any], now: datetime, check_existing: bool = True,
-        rebuild: Callable[[Sequence[StoredEvent]], Aggregate] | None = None,
+        self, load: Callable[[UUID], Any], rebuild: Callable[[Sequence[StoredEvent]], Aggregate],
+        now: datetime, check_existing: bool = True,
     ) -> None:
         """``rebuild`` makes an aggregate of its stored events (for ``add_stored``)."""
         self._load, self._rebuild = load, rebuild
@@ -57,8 +57,6 @@ class Work:
                 self._aggregates[aggregate_id] = None
         found = self._aggregates[aggregate_id]
         if isinstance(found, _Stored):
-            if self._rebuild is None:
-                raise TypeError("this work cannot rebuild an aggregate of stored events")
             found = self._aggregates[aggregate_id] = self._rebuild(found.events)
         return found if isinstance(found, kind) else None
 

@@ -55,6 +55,7 @@ T = TypeVar("T")
 START_TIMEOUT_S = 60.0
 IDLE_EXIT_S = 10.0
 RECONNECT_EVERY_S = 1.0
+_URL_VARIABLE = "PORTEVOIX_WRITER_DATABASE_URL"  # the writer's store, given in its environment
 
 
 class WriterFailedError(LedgerError):
@@ -162,9 +163,9 @@ class WriterProcess:
         return sock
 
     def _start_writer(self) -> socket.socket:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "portevoix.ledger.writer_process", self.database_url,
-             str(self.cache_size), str(self.idle_exit_s)],
+        process = subprocess.Popen(  # the URL in the environment: it may hold a password
+            [sys.executable, "-m", "portevoix.ledger.writer_process", str(self.cache_size),
+             str(self.idle_exit_s)], env=os.environ | {_URL_VARIABLE: self.database_url},
             stdin=subprocess.DEVNULL, start_new_session=True)  # outlives this worker
         self.started = process
         threading.Thread(target=process.wait, name="ledger-writer-reaper", daemon=True).start()
@@ -308,4 +309,4 @@ def _answer(conn: Connection, send_lock: threading.Lock, request_id: int,
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
+    serve(os.environ[_URL_VARIABLE], int(sys.argv[1]), float(sys.argv[2]))

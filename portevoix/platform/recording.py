@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -13,6 +13,8 @@ from eventsourcing.persistence import StoredEvent
 from portevoix.ledger.transfers import TransferOrder
 from portevoix.ledger.work import Work
 from portevoix.platform.campaigns import Campaign
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,6 @@ class Writer(Protocol):
     @property
     def running(self) -> bool: ...
 
-    def run(self, command: Callable[[Work], Any], timeout_s: float = 30.0) -> Any: ...
+    def run(self, command: Callable[[Work], T], timeout_s: float = 30.0) -> T: ...
 
     def stop(self) -> None: ...

@@ -364,7 +364,7 @@ class Sending:
         writer = self.writer
         if writer is not None and writer.running:
             try:
-                return writer.run(command)  # type: ignore[no-any-return]
+                return writer.run(command)
             except WriterStoppedError:
                 pass
         return self.ledger.run(command)
