@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import psycopg
+import sqlalchemy
 
 from portevoix.projections import history
 from portevoix.projections.history import SentHistory
@@ -69,6 +70,28 @@ def test_batched_look_ups_answer_each_sender_for_its_own_customer_and_time(
     sent.stop_batching()
 
     assert found == [{("+33611111111", "Bonjour")}, set(), {("+33622222222", "Salut")}]
+    engine.dispose()
+
+
+def test_the_postgresql_look_up_is_one_statement_outside_any_transaction(
+        postgres_url: str) -> None:
+    engine = Storage(postgres_url).projection_engine()
+    metadata.create_all(engine)
+    sent = SentHistory(engine, lambda: None)
+    customer, now = uuid4(), datetime(2026, 6, 1, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(messages.insert(), [_row(customer, "+33611111111", "Bonjour", now)])
+    states: list[tuple[psycopg.pq.TransactionStatus, bool]] = []
+    listen = sqlalchemy.event.listen
+    listen(engine, "reset", lambda driver, record, state: states.append(
+        (driver.info.transaction_status, driver.autocommit)))
+
+    found = sent.sent_since(customer, now - timedelta(hours=1), [("+33611111111", "Bonjour")])
+
+    assert found == {("+33611111111", "Bonjour")}
+    # Given back idle (no BEGIN went before the look-up: no ROLLBACK goes after it), and
+    # out of autocommit as the pool's other users expect.
+    assert states == [(psycopg.pq.TransactionStatus.IDLE, False)]
     engine.dispose()
 
 
