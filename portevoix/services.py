@@ -44,6 +44,7 @@ from portevoix.platform.replies import Inbox
 from portevoix.platform.routing import Routing
 from portevoix.platform.sending import Sending, SendRefusedError, SendRequest, utcnow
 from portevoix.platform.smpp.results import Reply
+from portevoix.platform.webhook_posts import WebhookPoster
 from portevoix.projections.alerts import Alerts, AlertsTable
 from portevoix.projections.balances import Balances
 from portevoix.projections.blacklists import BlacklistEntries
@@ -385,13 +386,15 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow,
     services = Services(settings, ledger, tenancy, pricing, routing, senders, blacklists,
                         quoting, PriceBook(pricing, tenancy), sending, engine, runners, clock,
                         inbox, None, mail_out, notifications=queue)
+    poster = WebhookPoster(private_allowed=settings.webhooks_to_private_networks)
     services.forwarding = Forwarding(
         inbox, lambda customer_id: tenancy.customer(customer_id).options, mail_out,
-        services.send_sms, settings.secret_key)
+        services.send_sms, settings.secret_key, poster=poster)
     services.callback_log = callback_log
     services.address_books, services.contacts = address_books, directory
     services.imports = ContactImports(sessions, ServicesImportStore(services), clock)
-    services.callbacks = CallbackDelivery(callback_log, settings.secret_key, clock)
+    services.callbacks = CallbackDelivery(callback_log, settings.secret_key, clock,
+                                          poster=poster)
     services.jobs.extend([
         ("low-balance alerts", services.send_pending_alerts),
         ("notifications", services.send_pending_notifications),

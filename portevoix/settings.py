@@ -39,6 +39,9 @@ class Settings:
     # machine's workers (``ledger/writer_process.py``): what gunicorn workers under load
     # want; off, each worker's run on a thread of its own.
     writer_process: bool = False
+    # Status callbacks and replies pushed to a URL go to public addresses only
+    # (``platform/webhook_posts.py``); on, to the platform's own networks too.
+    webhooks_to_private_networks: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,4 +60,6 @@ class Settings:
             uploads_dir=env.get("PORTEVOIX_UPLOADS_DIR", "").strip(),
             writer_process=env.get("PORTEVOIX_WRITER_PROCESS", "0").lower()
             in ("1", "true", "yes"),
+            webhooks_to_private_networks=env.get(
+                "PORTEVOIX_WEBHOOKS_TO_PRIVATE_NETWORKS", "0").lower() in ("1", "true", "yes"),
         )

@@ -20,9 +20,7 @@ import http.client
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from datetime import UTC, datetime
@@ -36,6 +34,7 @@ from portevoix.platform.callbacks import (
     callback_secret,
     signed_headers,
 )
+from portevoix.platform.webhook_posts import Poster, WebhookPoster
 
 log = logging.getLogger("portevoix.callbacks")
 
@@ -55,33 +54,6 @@ class DeliveryStore(Protocol):
                        next_attempt_at: datetime | None) -> None: ...
 
 
-class Poster(Protocol):
-    def __call__(self, url: str, payload: bytes, headers: Mapping[str, str],
-                 timeout_s: float) -> int:
-        """POST ``payload``; returns the HTTP status, raises OSError (or
-        http.client.HTTPException, ValueError) when there is no answer."""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer like any 3xx (final): a callback is not re-posted elsewhere."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect())
-
-
-def post(url: str, payload: bytes, headers: Mapping[str, str], timeout_s: float) -> int:
-    request = urllib.request.Request(url, data=payload, method="POST", headers=dict(headers))
-    try:
-        with _OPENER.open(request, timeout=timeout_s) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        error.close()
-        return error.code
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -92,11 +64,12 @@ class CallbackDelivery:
 
     def __init__(self, store: DeliveryStore, platform_secret: str,
                  clock: Callable[[], datetime] = _utcnow, policy: RetryPolicy | None = None,
-                 poster: Poster = post, workers: int = 4, per_endpoint: int = 50,
+                 poster: Poster | None = None, workers: int = 4, per_endpoint: int = 50,
                  budget_s: float = 30.0) -> None:
         self.store, self.platform_secret, self.clock = store, platform_secret, clock
         self.policy = policy or RetryPolicy()
-        self.poster, self.per_endpoint, self.budget_s = poster, per_endpoint, budget_s
+        self.poster: Poster = poster or WebhookPoster()
+        self.per_endpoint, self.budget_s = per_endpoint, budget_s
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="callbacks")
         self._lock = threading.Lock()
         self._busy: set[Endpoint] = set()

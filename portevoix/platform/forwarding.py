@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,12 +41,12 @@ from uuid import UUID
 
 from portevoix.platform import codes
 from portevoix.platform.replies import Inbox, Reply
+from portevoix.platform.webhook_posts import ForbiddenTargetError, Poster, WebhookPoster
 
 log = logging.getLogger("portevoix.forwarding")
 
 NONE, EMAIL, SMS, URL = "none", "email", "sms", "url"
 TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Portevoix-Timestamp", "X-Portevoix-Signature"
-_FINAL_HTTP = range(400, 500)
 _RETRIED_HTTP = frozenset({408, 429})
 RESUME_WINDOW = timedelta(hours=24)  # a reply older than this is not forwarded any more
 
@@ -113,11 +112,12 @@ class Forwarding:
                  mailer: Mailer | None, send_sms: SmsSender, platform_secret: str,
                  webhook: WebhookSettings | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, poster: Poster | None = None) -> None:
         self.inbox, self.options, self.mailer, self.send_sms = inbox, options, mailer, send_sms
         self.platform_secret = platform_secret
         self.webhook = webhook or WebhookSettings()
         self.sleep, self.clock = sleep, clock
+        self.poster: Poster = poster or WebhookPoster()
 
     def forward(self, reply_id: UUID) -> str:
         """Forward the reply by its customer's choice; returns the channel (``none`` when
@@ -182,7 +182,8 @@ class Forwarding:
 
     def _post(self, url: str, reply: Reply) -> str:
         """POST the signed payload; 2xx is done, 408/429/5xx and network errors are tried
-        again after a pause (0.5 s, 1 s, 2 s ... by default), at most ``attempts`` times."""
+        again after a pause (0.5 s, 1 s, 2 s ... by default), at most ``attempts`` times;
+        another answer (3xx, 4xx) and a refused address (``webhook_posts``) end at once."""
         if not url.startswith(("http://", "https://")):
             raise ForwardingError(f"{url!r} is not an http(s) URL")
         if not self.platform_secret:
@@ -193,19 +194,20 @@ class Forwarding:
         pause, last = self.webhook.first_pause_s, ""
         for attempt in range(1, self.webhook.attempts + 1):
             timestamp = str(int(self.clock()))
-            request = urllib.request.Request(url, data=body, method="POST", headers={
-                "Content-Type": "application/json; charset=utf-8",
-                TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, body),
-            })
+            headers = {"Content-Type": "application/json; charset=utf-8",
+                       TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, body)}
             try:
-                with urllib.request.urlopen(request, timeout=self.webhook.timeout_s) as answer:
-                    return f"HTTP {answer.status} after {attempt} attempts"
-            except urllib.error.HTTPError as error:
-                last = f"HTTP {error.code}"
-                if error.code in _FINAL_HTTP and error.code not in _RETRIED_HTTP:
+                status = self.poster(url, body, headers, self.webhook.timeout_s)
+            except ForbiddenTargetError as refused:
+                raise ForwardingError(f"POST {url}: {refused}") from refused
+            except (OSError, ValueError, http.client.HTTPException) as error:
+                last = str(error)  # timeouts, refused connections
+            else:
+                if 200 <= status < 300:
+                    return f"HTTP {status} after {attempt} attempts"
+                last = f"HTTP {status}"
+                if status < 500 and status not in _RETRIED_HTTP:
                     break
-            except (OSError, ValueError) as error:  # URLError, timeouts, refused connections
-                last = str(error)
             if attempt < self.webhook.attempts:
                 self.sleep(pause)
                 pause *= 2

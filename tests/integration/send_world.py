@@ -88,8 +88,10 @@ def a_world(database_url: str, rules: tuple[str, ...] = (),
     config = SimulatorConfig(accounts={"portevoix": "secret"},
                              rules=tuple(parse_rule(rule) for rule in rules), **smsc)
     simulator = SimulatorThread(config).start()
+    # Its callback receivers listen on the loopback: webhooks may go there.
     services = build_services(Settings(database_url=database_url, secret_key=secret_key,
-                                       writer_process=writer_process),
+                                       writer_process=writer_process,
+                                       webhooks_to_private_networks=True),
                               **({"clock": clock} if clock else {}))
     try:
         yield World(services, simulator)

@@ -21,6 +21,7 @@ from portevoix.platform.callbacks import (
     callback_secret,
 )
 from portevoix.platform.sending import SendRequest
+from portevoix.platform.webhook_posts import WebhookPoster
 from portevoix.projections.callback_log import CallbackLog
 
 pytestmark = pytest.mark.timeout(120)
@@ -47,7 +48,8 @@ def log_of(world: World) -> CallbackLog:
 
 def job(world: World, clock: Clock, attempts: int = 4) -> Iterator[CallbackDelivery]:
     delivery = CallbackDelivery(log_of(world), SECRET, clock,
-                                RetryPolicy(attempts=attempts, timeout_s=2))
+                                RetryPolicy(attempts=attempts, timeout_s=2),
+                                poster=WebhookPoster(private_allowed=True))  # loopback
     try:
         yield delivery
     finally:
@@ -185,6 +187,24 @@ def test_a_slow_endpoint_does_not_hold_the_job_or_another_endpoint(
 
     assert returned < 1.0 and answered_fast < 1.5
     assert finished and [d.state for d in deliveries(world)] == ["delivered", "delivered"]
+
+
+def test_a_callback_to_a_private_address_is_refused_by_default_and_nothing_is_posted(
+        world: World, clock: Clock) -> None:
+    guarded = CallbackDelivery(log_of(world), SECRET, clock, RetryPolicy(attempts=2))
+    with a_receiver() as receiver:
+        queue(world, receiver.url.replace("127.0.0.1", "localhost"))
+        for _ in range(2):
+            guarded.run_once(wait=True)
+            clock.advance(60)
+        guarded.close()
+
+    assert receiver.received() == []
+    [failed] = deliveries(world)
+    assert failed.state == "failed"
+    assert [a.http_status for a in failed.attempts] == [None, None]
+    assert all(a.error.startswith("ForbiddenTargetError: localhost is ")
+               and "not a public address" in a.error for a in failed.attempts)
 
 
 def test_without_a_platform_secret_nothing_is_posted(world: World, clock: Clock) -> None:

@@ -28,6 +28,7 @@ from portevoix.platform.replies import FIRST_RETRY
 from portevoix.platform.sending import SendRefusedError, SendRequest
 from portevoix.platform.smpp import results
 from portevoix.platform.smpp.simulator import SimulatorConfig, SimulatorThread
+from portevoix.platform.webhook_posts import WebhookPoster
 from portevoix.projections.journal import journal_page
 from portevoix.projections.replies import replies
 from portevoix.services import build_services
@@ -119,7 +120,8 @@ def platform(database_url: str) -> Iterator[Replies]:
     relay = Relay().start()
     simulator = SimulatorThread(SimulatorConfig(accounts={"portevoix": "secret"})).start()
     mail_out = MailOut(RelaySettings("127.0.0.1", relay.port, "no-reply@portevoix.example"))
-    services = build_services(Settings(database_url=database_url, secret_key=SECRET),
+    services = build_services(Settings(database_url=database_url, secret_key=SECRET,
+                                       webhooks_to_private_networks=True),
                               mail_out=mail_out)
     try:
         world = World(services, simulator)
@@ -191,6 +193,29 @@ def test_a_reply_is_posted_signed_to_a_url_after_a_failure(platform: Replies) ->
     assert verify(secret, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
     assert json.loads(body)["text"] == "Oui"
     assert json.loads(body)["source"] == NUMBER
+
+
+def test_a_reply_pushed_to_a_private_address_is_refused_at_once_and_not_posted(
+        platform: Replies) -> None:
+    services = platform.world.services
+    assert services.forwarding is not None and services.inbox is not None
+    services.forwarding.poster = WebhookPoster()  # the default: public addresses only
+    services.forwarding.sleep = pauses = []  # type: ignore[assignment]
+    hooks = Hooks()
+    with a_hook_server(hooks) as url:
+        services.tenancy.change_options(platform.world.customer, replies_forwarding="url",
+                                        replies_target=url)
+        platform.send()
+        [row] = platform.reply("Oui")
+        deadline = time.monotonic() + 15
+        while (not services.inbox.reply(row["reply_id"]).failures
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+
+    reply = services.inbox.reply(row["reply_id"])
+    assert hooks.received == [] and pauses == []  # not posted, not tried again meanwhile
+    assert reply.failures == 1
+    assert "is 127.0.0.1, not a public address" in reply.forwarding_error
 
 
 def test_a_low_balance_crossing_is_mailed_once(platform: Replies) -> None:
