@@ -43,11 +43,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
 from portevoix.ledger.errors import LedgerError
+from portevoix.ledger.frames import Frames
 from portevoix.ledger.work import Work
 from portevoix.ledger.writer import LedgerWriter, WriterStoppedError
 
@@ -76,7 +76,7 @@ class WriterProcess:
         self.idle_exit_s = IDLE_EXIT_S if idle_exit_s is None else idle_exit_s
         self.name = writer_name(database_url)
         self.started: subprocess.Popen[bytes] | None = None  # the writer, if this one started it
-        self._conn: Connection | None = None
+        self._conn: Frames | None = None
         self._send_lock = threading.Lock()
         self._connect_lock = threading.Lock()
         self._pending: dict[int, Future[Any]] = {}
@@ -104,7 +104,7 @@ class WriterProcess:
         frame = pickle.dumps((request_id, command), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             with self._send_lock:
-                conn.send_bytes(frame)
+                conn.send(frame)
         except OSError as error:
             self._lost(conn, WriterStoppedError(f"the ledger writer went away: {error}"))
         try:
@@ -123,7 +123,7 @@ class WriterProcess:
 
     # Connecting -------------------------------------------------------------------------
 
-    def _connection(self) -> Connection:
+    def _connection(self) -> Frames:
         conn = self._conn
         if conn is not None:
             return conn
@@ -145,7 +145,8 @@ class WriterProcess:
             with open(lock_path, "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # workers starting together start one
                 sock = self._dial() or self._start_writer()
-        conn = Connection(sock.detach())
+        sock.settimeout(None)
+        conn = Frames(sock)
         self._conn = conn
         threading.Thread(target=self._read, args=(conn,), name="ledger-writer-replies",
                          daemon=True).start()
@@ -181,10 +182,10 @@ class WriterProcess:
 
     # Replies ----------------------------------------------------------------------------
 
-    def _read(self, conn: Connection) -> None:
+    def _read(self, conn: Frames) -> None:
         try:
             while True:
-                request_id, ok, outcome = pickle.loads(conn.recv_bytes())
+                request_id, ok, outcome = pickle.loads(conn.receive())
                 with self._pending_lock:
                     future = self._pending.pop(request_id, None)
                 if future is not None:
@@ -195,14 +196,13 @@ class WriterProcess:
         except (EOFError, OSError):
             self._lost(conn, WriterStoppedError("the ledger writer went away"))
 
-    def _lost(self, conn: Connection, error: WriterStoppedError) -> None:
+    def _lost(self, conn: Frames, error: WriterStoppedError) -> None:
         """Forget ``conn`` (shut down, so that its reply thread wakes) and fail whatever
         waits for an answer on it."""
         with self._connect_lock:
             if self._conn is conn:
                 self._conn = None
-        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as end:
-            end.shutdown(socket.SHUT_RDWR)
+        conn.shut()
         with self._pending_lock:
             pending, self._pending = self._pending, {}
         for future in pending.values():
@@ -242,7 +242,7 @@ def serve(database_url: str, cache_size: int, idle_exit_s: float) -> None:
                 sock.close()
                 continue
             sock.settimeout(None)
-            threading.Thread(target=_serve_client, args=(Connection(sock.detach()), writer,
+            threading.Thread(target=_serve_client, args=(Frames(sock), writer,
                                                          clients),
                              name="ledger-writer-client", daemon=True).start()
     finally:
@@ -276,13 +276,13 @@ class _Clients:
             return not self.count and time.monotonic() - self.idle_since >= seconds
 
 
-def _serve_client(conn: Connection, writer: LedgerWriter, clients: _Clients) -> None:
+def _serve_client(conn: Frames, writer: LedgerWriter, clients: _Clients) -> None:
     send_lock = threading.Lock()
     clients.add(1)
     try:
         while True:
             try:
-                request_id, command = pickle.loads(conn.recv_bytes())
+                request_id, command = pickle.loads(conn.receive())
             except (EOFError, OSError):
                 return
             writer.submit(command).add_done_callback(
@@ -292,7 +292,7 @@ def _serve_client(conn: Connection, writer: LedgerWriter, clients: _Clients) -> 
         conn.close()
 
 
-def _answer(conn: Connection, send_lock: threading.Lock, request_id: int,
+def _answer(conn: Frames, send_lock: threading.Lock, request_id: int,
             future: Future[Any]) -> None:
     error = future.exception()
     if error is not None and not isinstance(error, LedgerError):
@@ -305,7 +305,7 @@ def _answer(conn: Connection, send_lock: threading.Lock, request_id: int,
         frame = pickle.dumps((request_id, False, WriterFailedError(
             f"the outcome could not be sent back: {unpicklable}")))
     with send_lock, contextlib.suppress(OSError):  # the worker is gone: nobody to answer
-        conn.send_bytes(frame)
+        conn.send(frame)
 
 
 if __name__ == "__main__":
