@@ -1,6 +1,6 @@
 """Sends accepted per second over HTTP: ``/http.php`` and the JSON API under gunicorn.
 
-The platform runs as production does: gunicorn (gthread workers) on 127.0.0.1 serving
+The platform runs as production does: gunicorn (gevent workers) on 127.0.0.1 serving
 ``portevoix.web:create_app()`` on PostgreSQL (127.0.0.1:5432, database ``test``, a fresh
 schema), each worker's group commits in a process of its own (PORTEVOIX_WRITER_PROCESS=1),
 the projections left to a projector process (not started: the figures are the web tier's).
@@ -13,10 +13,13 @@ API); afterwards the campaigns in the event store are counted, so an accepted se
 not durably recorded would show (``lost=``). Latencies are wrk's (p50, p99), in ms. Medians
 of ``--rounds`` rounds; the last line holds them as ``name=value`` pairs.
 
-    .venv/bin/python bench/http_api.py [--seconds 20] [--rounds 3] [--workers 2] [--threads 8]
+    .venv/bin/python bench/http_api.py [--seconds 20] [--rounds 3] [--workers 2]
+        [--worker-class gevent|gthread] [--threads 8]
 
-Two workers of 8 threads, each taking 16 of wrk's 32 connections, measured best here; both
-send through the one ledger writer process of the store.
+Two gevent workers (``portevoix/gunicorn_conf.py``), each taking 16 of wrk's 32 connections,
+measured best here; both send through the one ledger writer process of the store.
+``--worker-class gthread`` (8 threads a worker) measures the thread-per-request worker on the
+same machine, for a ratio.
 """
 
 from __future__ import annotations
@@ -141,16 +144,17 @@ def prepare(url: str, customers: int) -> list[dict[str, str]]:
 
 
 @contextmanager
-def gunicorn(url: str, port: int, workers: int, threads: int,  # type: ignore[no-untyped-def]
-             connections: int):
+def gunicorn(url: str, port: int, args: argparse.Namespace):  # type: ignore[no-untyped-def]
     env = os.environ | {"PORTEVOIX_DATABASE_URL": url, "PORTEVOIX_SECRET_KEY": "bench",
                         "PORTEVOIX_FOLLOW_PROJECTIONS": "0", "PORTEVOIX_WRITER_PROCESS": "1"}
-    # Each worker takes its share of the load generator's connections: a gthread worker
-    # accepts every connection it may, and the first to wake would take them all. (It keeps
-    # alive as many idle connections as it has more connections than threads.)
+    # Each worker takes its share of the load generator's connections: a worker accepts
+    # every connection it may, and the first to wake would take them all.
+    share = -(-args.connections // args.workers)
+    kind = ["--worker-class", args.worker_class, "--worker-connections", str(share)]
+    if args.worker_class == "gthread":
+        kind += ["--threads", str(args.threads)]
     process = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
-         "--threads", str(threads), "--worker-connections", str(-(-connections // workers)),
+        [str(VENV_BIN / "gunicorn"), "--workers", str(args.workers), *kind,
          "--config", "python:portevoix.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning",
          "--error-logfile", str(ERROR_LOG), "portevoix.web:create_app()"], env=env)
@@ -213,7 +217,7 @@ def one_round(args: argparse.Namespace, round_number: int) -> dict[str, float]:
     with postgres_url() as url:
         keys = prepare(url, args.customers)
         port = free_port()
-        with gunicorn(url, port, args.workers, args.threads, args.connections):
+        with gunicorn(url, port, args):
             for offset, interface in enumerate(("http_php", "json")):
                 base = (round_number * 4 + offset * 2) * 2_000_000  # numbers never repeat
                 drive(port, interface, keys, 2, args.connections, base + 2_000_000)  # warm
@@ -235,7 +239,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
+    parser.add_argument("--threads", type=int, default=8, help="gthread workers' threads")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=20)
     args = parser.parse_args()

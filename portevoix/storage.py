@@ -89,7 +89,10 @@ class Storage:
                 "POSTGRES_PASSWORD": unquote(parts.password or ""),
                 "POSTGRES_SCHEMA": self.postgres_schema,
                 "POSTGRES_POOL_SIZE": "1",  # opened at start: keep idle connections few
-                "POSTGRES_MAX_OVERFLOW": "9",
+                # At most five a store per process: a web worker's concurrent requests
+                # (gevent: up to its worker_connections) wait their turn on a cold cache
+                # rather than each opening one; its read-mostly stores are cached.
+                "POSTGRES_MAX_OVERFLOW": "4",
                 "POSTGRES_LOCK_TIMEOUT": "10",
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": COPYING_RECORDER_TOPIC,
