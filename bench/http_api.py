@@ -1,6 +1,6 @@
 """Sends accepted per second over HTTP: ``/http.php`` and the JSON API under gunicorn.
 
-The platform runs as production does: gunicorn (gevent workers) on 127.0.0.1 serving
+The platform runs as production does: gunicorn (gthread workers) on 127.0.0.1 serving
 ``portevoix.web:create_app()`` on PostgreSQL (127.0.0.1:5432, database ``test``, a fresh
 schema), each worker's group commits in a process of its own (PORTEVOIX_WRITER_PROCESS=1),
 the projections left to a projector process (not started: the figures are the web tier's).
@@ -14,12 +14,11 @@ not durably recorded would show (``lost=``). Latencies are wrk's (p50, p99), in 
 of ``--rounds`` rounds; the last line holds them as ``name=value`` pairs.
 
     .venv/bin/python bench/http_api.py [--seconds 20] [--rounds 3] [--workers 2]
-        [--worker-class gevent|gthread] [--threads 8]
+        [--worker-class gthread|gevent] [--threads 8]
 
-Two gevent workers (``portevoix/gunicorn_conf.py``), each taking 16 of wrk's 32 connections,
-measured best here; both send through the one ledger writer process of the store.
-``--worker-class gthread`` (8 threads a worker) measures the thread-per-request worker on the
-same machine, for a ratio.
+Two workers of 8 threads, each taking 16 of wrk's 32 connections, measured best here; both
+send through the one ledger writer process of the store. ``--worker-class gevent`` measures
+greenlet workers (each taking its 16 connections) on the same machine, for a ratio.
 """
 
 from __future__ import annotations
@@ -100,6 +99,11 @@ WRK_SCRIPT = textwrap.dedent("""
     end
 
     done = function(summary, latency, requests)
+      local e = summary.errors
+      if e.connect + e.read + e.write + e.status + e.timeout > 0 then
+        io.stderr:write(string.format("wrk errors: connect=%d read=%d write=%d status=%d "
+          .. "timeout=%d\\n", e.connect, e.read, e.write, e.status, e.timeout))
+      end
       local a, r = 0, 0
       for _, thread in ipairs(threads) do
         a = a + thread:get("accepted")
@@ -239,7 +243,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
+    parser.add_argument("--worker-class", choices=("gthread", "gevent"), default="gthread")
     parser.add_argument("--threads", type=int, default=8, help="gthread workers' threads")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--customers", type=int, default=20)

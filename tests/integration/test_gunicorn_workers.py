@@ -1,6 +1,7 @@
-"""The web tier as production runs it: gunicorn with ``portevoix.gunicorn_conf`` (gevent
-workers), the ledger writer process, PostgreSQL. Concurrent clients over real sockets each
-get their code, every send is recorded once and paid for, and nothing is left running."""
+"""The web tier as production runs it: gunicorn with ``portevoix.gunicorn_conf`` (thread
+workers, or gevent's), the ledger writer process, PostgreSQL. Concurrent clients over real
+sockets each get their code, every send is recorded once and paid for, and nothing is left
+running."""
 
 from __future__ import annotations
 
@@ -38,14 +39,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, log: Path) -> Iterator[int]:
+def gunicorn(url: str, log: Path, worker_class: str) -> Iterator[int]:
     """Two workers of the production settings on 127.0.0.1, until stopped (SIGTERM)."""
+    kind = ["--worker-class", worker_class, "--worker-connections", "16"]
+    if worker_class == "gthread":
+        kind += ["--threads", "8"]
     port = free_port()
     env = os.environ | {"PORTEVOIX_DATABASE_URL": url, "PORTEVOIX_SECRET_KEY": "test",
                         "PORTEVOIX_FOLLOW_PROJECTIONS": "0", "PORTEVOIX_WRITER_PROCESS": "1"}
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--config", "python:portevoix.gunicorn_conf",
-         "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "info",
+         *kind, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "info",
          "--error-logfile", str(log), "portevoix.web:create_app()"], env=env)
     try:
         deadline = time.monotonic() + 60
@@ -107,15 +111,16 @@ def _environ(entry: Path) -> dict[str, str]:
             for key, _, value in pairs if key}
 
 
-def test_concurrent_sends_through_gevent_workers_are_each_recorded_once(
-        postgres_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("worker_class", ["gthread", "gevent"])
+def test_concurrent_sends_through_the_workers_are_each_recorded_once(
+        postgres_url: str, tmp_path: Path, worker_class: str) -> None:
     with a_world(postgres_url) as world:
         world.services.tenancy.create_user(world.customer, LOGIN, "Envoi", "owner", PASSWORD)
         world.fund(100 * RETAIL_FR)
         wallet = world.services.tenancy.wallet_of(world.customer)
     log = tmp_path / "gunicorn.log"
 
-    with gunicorn(postgres_url, log) as port, ThreadPoolExecutor(CLIENTS) as pool:
+    with gunicorn(postgres_url, log, worker_class) as port, ThreadPoolExecutor(CLIENTS) as pool:
         answers = [body for bodies in pool.map(lambda client: send_over_one_connection(
             port, client), range(CLIENTS)) for body in bodies]
         writers = writers_of(postgres_url)
@@ -132,7 +137,7 @@ def test_concurrent_sends_through_gevent_workers_are_each_recorded_once(
     services.close()
     assert available == (100 - CLIENTS * SENDS_EACH) * RETAIL_FR
     text = log.read_text()
-    assert "Using worker: gevent" in text and "Traceback" not in text
+    assert f"Using worker: {worker_class}" in text and "Traceback" not in text
     assert len(writers) == 1  # one writer for both workers
     deadline = time.monotonic() + 30  # it ends once no worker is left (IDLE_EXIT_S)
     while writers_of(postgres_url) and time.monotonic() < deadline:
