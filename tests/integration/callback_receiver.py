@@ -66,7 +66,9 @@ class Receiver:
 
 
 @contextlib.contextmanager
-def a_receiver(*answers: int, default: int = 204, delay_s: float = 0.0) -> Iterator[Receiver]:
+def a_receiver(*answers: int, default: int = 204, delay_s: float = 0.0,
+               location: str = "") -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1; ``location`` is sent as the Location header (a redirect)."""
     receiver = Receiver(list(answers), default, delay_s)
 
     class Handler(BaseHTTPRequestHandler):
@@ -75,6 +77,8 @@ def a_receiver(*answers: int, default: int = 204, delay_s: float = 0.0) -> Itera
             status = receiver.answer(Post(dict(self.headers.items()), body))
             time.sleep(receiver.delay_s)
             self.send_response(status)
+            if location:
+                self.send_header("Location", location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
