@@ -58,8 +58,11 @@ class Settings:
             smtp_relay=env.get("PORTEVOIX_SMTP_RELAY", "").strip(),
             mail_from=env.get("PORTEVOIX_MAIL_FROM", "").strip() or "no-reply@localhost",
             uploads_dir=env.get("PORTEVOIX_UPLOADS_DIR", "").strip(),
-            writer_process=env.get("PORTEVOIX_WRITER_PROCESS", "0").lower()
-            in ("1", "true", "yes"),
-            webhooks_to_private_networks=env.get(
-                "PORTEVOIX_WEBHOOKS_TO_PRIVATE_NETWORKS", "0").lower() in ("1", "true", "yes"),
+            writer_process=_on(env, "PORTEVOIX_WRITER_PROCESS"),
+            webhooks_to_private_networks=_on(env, "PORTEVOIX_WEBHOOKS_TO_PRIVATE_NETWORKS"),
         )
+
+
+def _on(env: Mapping[str, str], name: str) -> bool:
+    """Whether the switch ``name`` is set on (1, true, yes); off when unset."""
+    return env.get(name, "0").lower() in ("1", "true", "yes")

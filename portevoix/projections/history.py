@@ -107,9 +107,8 @@ class SentHistory:
             if conn.dialect.name == "postgresql":
                 # One round trip, the customers and numbers as arrays, through the driver:
                 # SQLAlchemy's statement execution took most of a busy web worker's time
-                # spent on this look-up, measured.
-                # In autocommit, one statement: no BEGIN before it, no ROLLBACK after it
-                # when the pool takes the connection back.
+                # spent on this look-up, measured. In autocommit, one statement: no BEGIN
+                # before it, no ROLLBACK after it when the pool takes the connection back.
                 driver = conn.connection.driver_connection
                 assert driver is not None
                 driver.autocommit = True

@@ -22,7 +22,6 @@ import psycopg
 import pytest
 from send_world import RETAIL_FR, a_world
 
-from portevoix.ledger.writer_process import writer_name
 from portevoix.services import build_services
 from portevoix.settings import Settings
 
@@ -92,13 +91,11 @@ def send_over_one_connection(port: int, client: int) -> list[str]:
 def writers_of(url: str) -> list[int]:
     """The pids of the ledger writer processes serving ``url``."""
     found = []
-    name = writer_name(url)
     for entry in Path("/proc").iterdir():
         try:
             if (entry.name.isdigit() and b"portevoix.ledger.writer_process" in
                     (entry / "cmdline").read_bytes()
-                    and name == writer_name(_environ(entry).get("PORTEVOIX_WRITER_DATABASE_URL",
-                                                                ""))):
+                    and _environ(entry).get("PORTEVOIX_WRITER_DATABASE_URL") == url):
                 found.append(int(entry.name))
         except OSError:
             continue  # gone meanwhile, or another user's

@@ -200,7 +200,8 @@ def test_a_reply_pushed_to_a_private_address_is_refused_at_once_and_not_posted(
     services = platform.world.services
     assert services.forwarding is not None and services.inbox is not None
     services.forwarding.poster = WebhookPoster()  # the default: public addresses only
-    services.forwarding.sleep = pauses = []  # type: ignore[assignment]
+    pauses: list[float] = []
+    services.forwarding.sleep = pauses.append
     hooks = Hooks()
     with a_hook_server(hooks) as url:
         services.tenancy.change_options(platform.world.customer, replies_forwarding="url",
